@@ -1,0 +1,58 @@
+"""choice_workflow: the grant program of Illinois' Employment Choice for All Act as code.
+
+Each grant is a state machine; every deadline of the Act is enforced with exact time
+arithmetic; every change is an event in an append-only, tamper-evident audit log.
+"""
+
+from importlib.metadata import version as _version
+
+from choice_workflow.actors import Actor, Role
+from choice_workflow.errors import (
+    ChoiceWorkflowError,
+    ClockError,
+    ConcurrencyConflict,
+    InvalidInput,
+    NotPermitted,
+    Problem,
+    RulesError,
+    Severity,
+    TransitionRefused,
+    UnknownEmployer,
+    UnknownGrant,
+)
+from choice_workflow.events import Event
+from choice_workflow.lifecycle import Grant, State
+from choice_workflow.program import Program
+from choice_workflow.rules import AwardCounts, Base2, PeriodStart, Rules, WindowStart
+from choice_workflow.time import Clock, ManualClock, SystemClock
+
+__version__ = _version("choice_workflow")
+
+__all__ = [
+    "Actor",
+    "AwardCounts",
+    "Base2",
+    "ChoiceWorkflowError",
+    "Clock",
+    "ClockError",
+    "ConcurrencyConflict",
+    "Event",
+    "Grant",
+    "InvalidInput",
+    "ManualClock",
+    "NotPermitted",
+    "PeriodStart",
+    "Problem",
+    "Program",
+    "Role",
+    "Rules",
+    "RulesError",
+    "Severity",
+    "State",
+    "SystemClock",
+    "TransitionRefused",
+    "UnknownEmployer",
+    "UnknownGrant",
+    "WindowStart",
+    "__version__",
+]

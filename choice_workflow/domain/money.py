@@ -1,0 +1,56 @@
+"""Money: Decimal dollars with 2 places, never float."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from choice_workflow.errors import InvalidInput, Problem
+
+CENT = Decimal("0.01")
+_TOO_LARGE = Decimal("1e12")  # a trillion dollars: beyond any appropriation
+_HINT = "Use a Decimal or a string such as Decimal('12500.00') or '12500.00', never a float."
+
+
+def money_problem(value: object, field: str, cites: tuple[str, ...]) -> Problem | None:
+    """The problem with ``value`` as an amount of money, or None when it is fine.
+
+    Accepted: a finite :class:`~decimal.Decimal`, an ``int`` or a numeric string, with
+    at most 2 decimal places. A ``float`` is refused: binary floating point cannot hold
+    cents exactly.
+    """
+    if isinstance(value, bool):
+        return Problem(cites, "a boolean is not an amount of money", _HINT, field)
+    if isinstance(value, float):
+        return Problem(cites, f"{value!r} is a float; money must be exact", _HINT, field)
+    if isinstance(value, int):
+        value = Decimal(value)
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip())
+        except InvalidOperation:
+            return Problem(cites, f"{value!r} is not a number", _HINT, field)
+    if not isinstance(value, Decimal):
+        return Problem(
+            cites, f"expected an amount of money, got {type(value).__name__}", _HINT, field
+        )
+    if not value.is_finite():
+        return Problem(cites, f"{value} is not a finite amount", _HINT, field)
+    if abs(value) >= _TOO_LARGE:
+        return Problem(
+            cites, f"{value} is too large to be an amount here", "Check the number.", field
+        )
+    if value != value.quantize(CENT):
+        return Problem(
+            cites, f"{value} has fractions of a cent", "Round to cents (2 decimal places).", field
+        )
+    return None
+
+
+def to_money(value: object, field: str = "amount", cites: tuple[str, ...] = ("15(h)",)) -> Decimal:
+    """``value`` as Decimal dollars quantized to cents, or :class:`InvalidInput`."""
+    problem = money_problem(value, field, cites)
+    if problem is not None:
+        raise InvalidInput([problem])
+    if isinstance(value, str):
+        return Decimal(value.strip()).quantize(CENT)
+    return Decimal(value).quantize(CENT)  # type: ignore[arg-type]  # checked above: int or Decimal

@@ -1,0 +1,153 @@
+"""Errors and problems.
+
+Every refusal of the library carries the cites of the Act it rests on (most specific
+first), a reason that says what is wrong and a hint that says what to do next. One base
+class, :class:`ChoiceWorkflowError`, lets callers catch everything the library raises on
+purpose; anything else escaping is a defect.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+import attrs
+
+
+class Severity(enum.Enum):
+    """How much a :class:`Problem` weighs.
+
+    An ``ERROR`` refuses the input; a ``WARNING`` is something the Act does not demand
+    but an agency would want to see (REQUIREMENTS.md: "a warning, never a refusal").
+    """
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@attrs.frozen
+class Problem:
+    """One failed check: of an application field, a guard of the lifecycle, a setting.
+
+    ``cites`` name the Act's provisions, most specific first (for example
+    ``("15(g)", "10(3)")``); ``field`` is a dotted path into the checked input where
+    there is one (``"wages_14c.minimum"``), else ``""``.
+    """
+
+    cites: tuple[str, ...]
+    reason: str
+    hint: str
+    field: str = ""
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        """True when this problem refuses the input."""
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        cites = ", ".join(self.cites)
+        return f"{where}{self.reason} [{cites}] {self.hint}".rstrip()
+
+
+def errors_only(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """The problems that refuse, in their original order."""
+    return tuple(p for p in problems if p.is_error)
+
+
+class ChoiceWorkflowError(Exception):
+    """Base of every error the library raises on purpose.
+
+    It carries ``cites`` (a tuple, most specific first; empty for errors that are about
+    the library's own use rather than the Act), a ``reason`` and a ``hint``.
+    """
+
+    def __init__(self, reason: str, *, cites: tuple[str, ...] = (), hint: str = "") -> None:
+        self.reason = reason
+        self.cites = cites
+        self.hint = hint
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        cites = f" [{', '.join(self.cites)}]" if self.cites else ""
+        hint = f" {self.hint}" if self.hint else ""
+        return f"{self.reason}{cites}{hint}"
+
+
+class InvalidInput(ChoiceWorkflowError, ValueError):
+    """Input that cannot be used as given: every problem found is in ``problems``."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        if not self.problems:
+            raise ValueError("InvalidInput needs at least one problem")
+        first = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        cites = tuple(dict.fromkeys(c for p in self.problems for c in p.cites))
+        super().__init__(
+            f"{first.field + ': ' if first.field else ''}{first.reason}{more}",
+            cites=cites,
+            hint=first.hint,
+        )
+
+
+class RulesError(InvalidInput):
+    """A :class:`~choice_workflow.rules.Rules` setting that cannot be right."""
+
+
+class TransitionRefused(ChoiceWorkflowError):
+    """A command the Act (or the state of the grant) does not allow now.
+
+    ``problems`` lists every failed guard, not just the first, so that a user sees all
+    that must change at once.
+    """
+
+    def __init__(self, command: str, grant_id: str, problems: Iterable[Problem]) -> None:
+        self.command = command
+        self.grant_id = grant_id
+        self.problems = tuple(problems)
+        cites = tuple(dict.fromkeys(c for p in self.problems for c in p.cites))
+        reasons = "; ".join(p.reason for p in self.problems)
+        hints = " ".join(dict.fromkeys(p.hint for p in self.problems if p.hint))
+        super().__init__(
+            f"{command} of grant {grant_id} refused: {reasons}", cites=cites, hint=hints
+        )
+
+
+class NotPermitted(ChoiceWorkflowError):
+    """The actor's role (or employer) may not run this command. The attempt is logged."""
+
+    def __init__(self, command: str, actor: str, role: str, reason: str, hint: str) -> None:
+        self.command = command
+        self.actor = actor
+        self.role = role
+        super().__init__(f"{actor} ({role}) may not {command}: {reason}", hint=hint)
+
+
+class UnknownGrant(ChoiceWorkflowError, LookupError):
+    """No grant with this id."""
+
+    def __init__(self, grant_id: str) -> None:
+        self.grant_id = grant_id
+        super().__init__(f"no grant {grant_id!r}", hint="Check the id, or apply first.")
+
+
+class UnknownEmployer(ChoiceWorkflowError, LookupError):
+    """No employer with this id has been registered."""
+
+    def __init__(self, employer_id: str) -> None:
+        self.employer_id = employer_id
+        super().__init__(
+            f"no employer {employer_id!r}", hint="Register the employer before it applies."
+        )
+
+
+class ConcurrencyConflict(ChoiceWorkflowError):
+    """Another writer changed what this command read. Safe to retry the command."""
+
+    retryable = True
+
+
+class ClockError(ChoiceWorkflowError):
+    """A clock was asked to do what a clock cannot (go backwards)."""

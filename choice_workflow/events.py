@@ -1,0 +1,116 @@
+"""Events: the facts of the audit log, and their canonical encoding.
+
+An event is frozen; its payload holds JSON-ready values only (Decimal amounts and
+instants as strings), so that the canonical bytes of docs/audit-format.md can be
+hashed and verified by an outside tool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import pendulum
+
+PROGRAM_STREAM = "program"
+"""The stream of program-wide events (the Rules in force)."""
+SECURITY_STREAM = "security"
+"""The stream of refused attempts (NotPermitted)."""
+
+
+class EventType:
+    """Names of the event types (the ``type`` of an :class:`Event`)."""
+
+    PROGRAM_STARTED = "ProgramStarted"
+    EMPLOYER_REGISTERED = "EmployerRegistered"
+    EMPLOYER_UPDATED = "EmployerUpdated"
+    APPLIED = "Applied"
+    REVIEWED = "Reviewed"
+    DENIED = "Denied"
+    WITHDRAWN = "Withdrawn"
+    APPROVED = "Approved"
+    NOTICE_CONFIRMED = "NoticeConfirmed"
+    ACCEPTED = "Accepted"
+    DECLINED = "Declined"
+    FORFEITED = "Forfeited"
+    TRANSITION_BEGUN = "TransitionBegun"
+    TECHNICAL_ASSISTANCE = "TechnicalAssistanceRecorded"
+    TERMINATED = "Terminated"
+    EVALUATED = "Evaluated"
+    ACCESS_REFUSED = "AccessRefused"
+
+
+def _freeze(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    return payload if isinstance(payload, MappingProxyType) else MappingProxyType(dict(payload))
+
+
+@attrs.frozen
+class Event:
+    """One fact of the log.
+
+    ``stream_id`` is the grant id for a grant's events; ``version`` counts the events of
+    the stream from 1; ``occurred_at`` is when it happened (for a command, the Program's
+    clock; for an outside fact, its own instant), ``recorded_at`` when the library
+    recorded it. ``command_id`` ties the events of one command together.
+    """
+
+    type: str
+    stream_id: str
+    version: int
+    occurred_at: pendulum.DateTime
+    recorded_at: pendulum.DateTime
+    actor_id: str
+    actor_role: str
+    command_id: str
+    payload: Mapping[str, Any] = attrs.field(converter=_freeze)
+    schema_version: int = 1
+
+    def to_record(self) -> dict[str, Any]:
+        """The event as a JSON-ready dict (the form of the canonical encoding)."""
+        return {
+            "type": self.type,
+            "stream_id": self.stream_id,
+            "version": self.version,
+            "schema_version": self.schema_version,
+            "occurred_at": format_instant(self.occurred_at),
+            "recorded_at": format_instant(self.recorded_at),
+            "actor_id": self.actor_id,
+            "actor_role": self.actor_role,
+            "command_id": self.command_id,
+            "payload": dict(self.payload),
+        }
+
+    def canonical_bytes(self) -> bytes:
+        """The canonical JSON of :meth:`to_record` (docs/audit-format.md)."""
+        return canonical_json(self.to_record())
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8, no NaN: the one encoding the log hashes."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def format_instant(value: dt.datetime) -> str:
+    """An instant as fixed-width UTC ISO 8601 with microseconds: ``2030-07-01T05:00:00.000000Z``."""
+    utc = value.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str) -> pendulum.DateTime:
+    """The inverse of :func:`format_instant` (any aware ISO 8601 is accepted)."""
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        raise ValueError(f"instant {text!r} has no time zone")
+    return pendulum.instance(parsed).in_timezone(pendulum.UTC)
+
+
+def money_text(value: Decimal) -> str:
+    """A Decimal amount as payload text with exactly 2 places."""
+    return f"{value:.2f}"

@@ -1,0 +1,320 @@
+"""The guards of the transition table: pure predicates that return refusals.
+
+Each takes ``(grant, command, context, rules, now)`` and yields a
+:class:`~choice_workflow.errors.Problem` for every reason the command may not go ahead,
+with the Act's cites, a reason and a hint. No I/O, no clock reads, no side effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import pendulum
+
+from choice_workflow.errors import Problem, Severity
+from choice_workflow.events import format_instant
+from choice_workflow.rules import AwardCounts
+from choice_workflow.time.calendar import (
+    cycle_two_earliest,
+    first_award_instant,
+    transition_start_window,
+)
+from choice_workflow.time.instants import ensure_instant
+
+if TYPE_CHECKING:
+    from choice_workflow.lifecycle.context import Command, Context
+    from choice_workflow.lifecycle.grant import Grant
+    from choice_workflow.rules import Rules
+
+NOTICE_CHANNELS = ("address_of_record", "email")
+"""15(i): the two ways a notice of approval can be confirmed."""
+
+
+def _local(instant: pendulum.DateTime, rules: Rules) -> str:
+    """An instant on the Rules' wall clock, with microseconds only where there are some."""
+    pattern = "YYYY-MM-DD HH:mm:ss.SSSSSS zz" if instant.microsecond else "YYYY-MM-DD HH:mm:ss zz"
+    return instant.in_timezone(rules.timezone).format(pattern)
+
+
+def award_date_reached(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(a): no grant is awarded before July 1, 2030 (America/Chicago)."""
+    first = first_award_instant(rules)
+    if now < first:
+        yield Problem(
+            ("15(a)",),
+            f"grants are awarded on and after {_local(first, rules)}; it is {_local(now, rules)}",
+            "Approve on or after the first award date.",
+        )
+
+
+def cycle_timing(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(f): two cycles; cycle-2 awards not before cycle 1's opening plus 2 years."""
+    if grant is None:
+        return
+    if not 1 <= grant.cycle <= rules.cycles:
+        yield Problem(
+            ("15(f)",),
+            f"the Act provides {rules.cycles} grant cycles; this grant is in cycle {grant.cycle}",
+            "Assign the application to cycle 1 or 2.",
+        )
+        return
+    if grant.cycle == 2:
+        opening = context.cycle_one_opening or first_award_instant(rules)
+        earliest = cycle_two_earliest(opening, rules)
+        if now < earliest:
+            yield Problem(
+                ("15(f)",),
+                f"cycle-2 grants are awarded not before {_local(earliest, rules)} "
+                f"(cycle 1's opening plus {rules.second_cycle_after_years} years)",
+                "Wait for the end of the second year of the first cycle.",
+            )
+    if context.cycle_opening is not None and now < context.cycle_opening:
+        yield Problem(
+            ("15(f)",),
+            f"cycle {grant.cycle} opens at {_local(ensure_instant(context.cycle_opening), rules)}",
+            "Approve once the cycle has opened.",
+        )
+
+
+def amount_within_bounds(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(h): at least $10,000 and at most $50,000 for the 3-year period."""
+    amount: Decimal = command.params["amount"]
+    if not rules.min_award <= amount <= rules.max_award:
+        yield Problem(
+            ("15(h)",),
+            f"${amount:,.2f} is outside ${rules.min_award:,.2f} - ${rules.max_award:,.2f}",
+            "Approve an amount within the bounds of 15(h).",
+            "amount",
+        )
+
+
+def funds_available(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(a): "subject to appropriation": no approval beyond the funds left."""
+    if context.funds_available is None:
+        return
+    amount: Decimal = command.params["amount"]
+    if amount > context.funds_available:
+        yield Problem(
+            ("15(a)",),
+            f"${amount:,.2f} exceeds the ${context.funds_available:,.2f} the cycle has left",
+            "Approve a smaller amount or wait for released funds.",
+            "amount",
+        )
+
+
+def one_grant_per_employer(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(g), 10(3): one grant per employer, across both cycles, per the Rules reading."""
+    for prior in context.prior_grants:
+        if grant is not None and prior.grant_id == grant.id:
+            continue
+        counts = prior.approved if rules.award_counts is AwardCounts.APPROVED else prior.accepted
+        if counts:
+            what = "approved" if rules.award_counts is AwardCounts.APPROVED else "accepted"
+            yield Problem(
+                ("15(g)", "10(3)"),
+                f"the employer already received grant {prior.grant_id} ({what})",
+                "An employer may only be awarded one grant; deny this application.",
+            )
+
+
+def employer_eligible(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """10: the employer is eligible at the instant of approval ("currently", 10(2))."""
+    from choice_workflow.domain.eligibility import check_eligibility
+
+    if context.employer is None:
+        yield Problem(
+            ('10 "Eligible employer"',),
+            "the employer is not registered",
+            "Register the employer with its certificate before approval.",
+        )
+        return
+    # 10(3) is judged by one_grant_per_employer from the same snapshot.
+    result = check_eligibility(context.employer, at=now, rules=rules, prior_grants=())
+    yield from (p for p in result.problems if p.severity is Severity.ERROR)
+
+
+def application_complete(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(b): the application holds every item, consistently."""
+    from choice_workflow.domain.application import validate_application
+
+    if context.application is None:
+        yield Problem(("15(b)",), "no application is on record", "Apply first.")
+        return
+    # The application is judged as of its submission: its "previous 5 fiscal years"
+    # (15(b)(5), (6)) and its dates do not go stale while it waits for a decision.
+    submitted = now if grant is None else grant.applied_at
+    problems = validate_application(
+        context.application,
+        employer=context.employer,
+        at=submitted,
+        rules=rules,
+        required_other=context.required_other,
+    )
+    yield from (p for p in problems if p.severity is Severity.ERROR)
+
+
+def notice_not_yet_confirmed(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(j): the window runs from the first confirmed notice; it cannot be restarted."""
+    if grant is not None and grant.notice_us is not None:
+        yield Problem(
+            ("15(j)", "15(i)"),
+            f"the notice was already confirmed at {_local(grant.notice_confirmed_at, rules)}",  # type: ignore[arg-type]  # not None here
+            "A second confirmation would move the 48-hour window; correct the first instead.",
+        )
+
+
+def confirmation_plausible(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(i): confirmed by address of record or email, not before approval nor in the future."""
+    channel = command.params["channel"]
+    confirmed_at: pendulum.DateTime = command.params["confirmed_at"]
+    if channel not in NOTICE_CHANNELS:
+        yield Problem(
+            ("15(i)",),
+            f"unknown notice channel {channel!r}",
+            f"Use one of {', '.join(NOTICE_CHANNELS)}.",
+            "channel",
+        )
+    if confirmed_at > now:
+        yield Problem(
+            ("15(i)",),
+            f"the confirmation instant {_local(confirmed_at, rules)} is in the future",
+            "Record a confirmation once it has happened.",
+            "confirmed_at",
+        )
+    if grant is not None and grant.approved_us is not None and confirmed_at < grant.approved_at:  # type: ignore[operator]  # approved_us set
+        yield Problem(
+            ("15(i)",),
+            f"the confirmation instant {_local(confirmed_at, rules)} precedes the approval",
+            "A notice of approval is confirmed after the approval.",
+            "confirmed_at",
+        )
+
+
+def within_acceptance_window(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(j): acceptance within 48 hours; at exactly ``accept_by`` is in time."""
+    if grant is not None and grant.accept_by_us is not None and now > grant.accept_by:  # type: ignore[operator]  # set
+        yield Problem(
+            ("15(j)",),
+            f"the acceptance window closed at {_local(grant.accept_by, rules)}"  # type: ignore[arg-type]  # set
+            f" ({format_instant(grant.accept_by)}); it is {_local(now, rules)}",  # type: ignore[arg-type]  # set
+            "The grant returns to the State for the next applicant; it can no longer be accepted.",
+        )
+
+
+def acceptance_window_passed(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(j): only an approval whose window has closed is forfeited."""
+    if grant is None or grant.accept_by_us is None:
+        yield Problem(
+            ("15(j)",), "the acceptance window has not started", "Confirm the notice first."
+        )
+    elif now <= grant.accept_by:  # type: ignore[operator]  # set
+        yield Problem(
+            ("15(j)",),
+            f"the acceptance window is open until {_local(grant.accept_by, rules)}",  # type: ignore[arg-type]  # set
+            "Forfeit only after the window has closed.",
+        )
+
+
+def notice_confirmed(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(i): the transition may begin upon confirmation of approval."""
+    if grant is not None and grant.notice_us is None:
+        yield Problem(
+            ("15(i)",),
+            "the notice of approval has not been confirmed",
+            "Record the confirmation (address of record or email) first.",
+        )
+
+
+def transition_start_in_window(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(i): the start lies in the window around the confirmed notice, and not ahead."""
+    started: pendulum.DateTime = command.params["started_at"]
+    if started > now:
+        yield Problem(
+            ("15(i)",),
+            f"the start {_local(started, rules)} is in the future",
+            "Record the start once it has happened.",
+            "started_at",
+        )
+    if grant is None or grant.notice_us is None:
+        return
+    earliest, latest = transition_start_window(grant.notice_confirmed_at, rules)  # type: ignore[arg-type]  # set
+    if started < earliest or (latest is not None and started > latest):
+        bound = f"from {_local(earliest, rules)}" + (
+            f" to {_local(latest, rules)}" if latest is not None else ""
+        )
+        yield Problem(
+            ("15(i)",),
+            f"the start {_local(started, rules)} is outside the 15(i) window {bound}",
+            "A transition may start in the 48 hours before the confirmed notice, or after it.",
+            "started_at",
+        )
+
+
+def reason_given(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """A denial or termination states its reason."""
+    reason = command.params.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        yield Problem(
+            ("15(b)(11)",) if command.name == "terminate" else ('10 "Eligible employer"',),
+            f"{command.name} needs a documented reason",
+            "Pass reason='...' stating the cause.",
+            "reason",
+        )
+
+
+def description_given(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """90: a technical assistance contact says what was provided."""
+    text = command.params.get("description")
+    if not isinstance(text, str) or not text.strip():
+        yield Problem(
+            ("90",),
+            "technical assistance needs a description",
+            "Say what was provided.",
+            "description",
+        )
+
+
+def evaluation_given(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """20(a): an evaluation records findings on wages/employment and compliance actions."""
+    evaluation = command.params.get("evaluation")
+    if not isinstance(evaluation, dict) or not evaluation:
+        yield Problem(
+            ("20(a)(1)", "20(a)(2)"),
+            "an evaluation needs its findings",
+            "Pass evaluation={'wages': ..., 'compliance': ...}.",
+            "evaluation",
+        )

@@ -1,0 +1,795 @@
+"""Program: the application service. Each command is one unit of work.
+
+A command's instant is the Program's Clock: there is no ``at=`` for a command's own
+time, so nobody can backdate an acceptance. Facts that happened outside the system (a
+notice's confirmation, a transition's start) carry their own instant, never in the
+future. Users call these typed methods; the ``transitions`` triggers behind them are
+never exposed (mypy cannot see dynamic triggers: transitions #574, #658).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import pendulum
+
+from choice_workflow.actors import Actor, Role
+from choice_workflow.domain.application import (
+    Application,
+    application_to_data,
+)
+from choice_workflow.domain.eligibility import PriorGrant
+from choice_workflow.domain.employer import Employer, employer_to_data
+from choice_workflow.domain.money import to_money
+from choice_workflow.errors import (
+    ChoiceWorkflowError,
+    ConcurrencyConflict,
+    InvalidInput,
+    NotPermitted,
+    Problem,
+    UnknownEmployer,
+    UnknownGrant,
+)
+from choice_workflow.events import (
+    PROGRAM_STREAM,
+    SECURITY_STREAM,
+    Event,
+    EventType,
+    canonical_json,
+    format_instant,
+    money_text,
+)
+from choice_workflow.lifecycle.context import Command, Context
+from choice_workflow.lifecycle.grant import Grant, evolve, from_us, to_us
+from choice_workflow.lifecycle.machine import LifecycleMachine, shared_machine
+from choice_workflow.lifecycle.states import State
+from choice_workflow.rules import Rules, WindowStart
+from choice_workflow.store.base import Store, Transaction
+from choice_workflow.store.memory import MemoryStore
+from choice_workflow.time.calendar import acceptance_deadline
+from choice_workflow.time.clock import Clock, SystemClock
+from choice_workflow.time.instants import ensure_instant
+
+_RESERVED_PREFIXES = ("employer:", PROGRAM_STREAM, SECURITY_STREAM)
+_RETRIES = 5
+
+Payload = Callable[[Grant | None, pendulum.DateTime], dict[str, Any]]
+
+
+class RulesMismatch(ChoiceWorkflowError):
+    """The Rules passed to a Program differ from the Rules its log records."""
+
+
+def employer_stream(employer_id: str) -> str:
+    """The stream id of an employer's events."""
+    return f"employer:{employer_id}"
+
+
+class Program:
+    """The grant program: commands, queries and the sweep of lapsed approvals.
+
+    >>> import pendulum
+    >>> from choice_workflow import ManualClock
+    >>> program = Program(clock=ManualClock(pendulum.datetime(2030, 7, 1, tz="America/Chicago")))
+    >>> program.rules.max_award
+    Decimal('50000.00')
+    """
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        clock: Clock | None = None,
+        rules: Rules | None = None,
+        machine: LifecycleMachine | None = None,
+        required_other: tuple[str, ...] = (),
+    ) -> None:
+        self._store = store if store is not None else MemoryStore()
+        self._clock = clock if clock is not None else SystemClock()
+        self._machine = machine if machine is not None else shared_machine()
+        self._required_other = tuple(required_other)
+        self._rules = self._start(rules)
+
+    # -- set-up ------------------------------------------------------------------------
+
+    def _start(self, rules: Rules | None) -> Rules:
+        """Record the Rules in force as the program's first event, or read them back."""
+        with self._store.transaction() as tx:
+            recorded = next(
+                (e for e in tx.stream(PROGRAM_STREAM) if e.type == EventType.PROGRAM_STARTED), None
+            )
+            if recorded is not None:
+                kept = Rules.from_canonical(dict(recorded.payload["rules"]))
+                if rules is not None and rules.fingerprint != kept.fingerprint:
+                    raise RulesMismatch(
+                        f"the log records Rules {kept.fingerprint[:12]}, not {rules.fingerprint[:12]}",
+                        cites=("99",),
+                        hint="Open the program without rules= to use the recorded Rules.",
+                    )
+                return kept
+            chosen = rules if rules is not None else Rules.illinois()
+            now = self._clock.now()
+            tx.append(
+                [
+                    Event(
+                        EventType.PROGRAM_STARTED,
+                        PROGRAM_STREAM,
+                        tx.stream_version(PROGRAM_STREAM) + 1,
+                        now,
+                        now,
+                        "system",
+                        Role.SYSTEM.value,
+                        f"program-started:{uuid.uuid4()}",
+                        {"rules": chosen.canonical(), "fingerprint": chosen.fingerprint},
+                    )
+                ]
+            )
+            return chosen
+
+    @property
+    def rules(self) -> Rules:
+        """The Rules in force (as recorded in the log)."""
+        return self._rules
+
+    @property
+    def clock(self) -> Clock:
+        """The clock that gives every command its instant."""
+        return self._clock
+
+    @property
+    def store(self) -> Store:
+        """The store behind the program."""
+        return self._store
+
+    # -- employers ---------------------------------------------------------------------
+
+    def register_employer(
+        self, employer: Employer, actor: Actor, *, command_id: str | None = None
+    ) -> Employer:
+        """Record an employer and its certificate data (role department or director)."""
+        return self._employer_command(employer, actor, command_id, EventType.EMPLOYER_REGISTERED)
+
+    def update_employer(
+        self, employer: Employer, actor: Actor, *, command_id: str | None = None
+    ) -> Employer:
+        """Record changed facts of a registered employer (certificate, CRP funding, ...)."""
+        return self._employer_command(employer, actor, command_id, EventType.EMPLOYER_UPDATED)
+
+    def _employer_command(
+        self, employer: Employer, actor: Actor, command_id: str | None, kind: str
+    ) -> Employer:
+        if actor.role not in (Role.DEPARTMENT, Role.DIRECTOR):
+            self._refused_attempt(
+                actor,
+                "register_employer",
+                employer_stream(str(employer.id)),
+                "role may not register employers",
+            )
+            raise NotPermitted(
+                "register employers",
+                actor.id,
+                actor.role.value,
+                "only the Department or the Director may",
+                "Ask the Department.",
+            )
+        data = employer_to_data(employer)
+        cid = command_id or str(uuid.uuid4())
+        now = self._clock.now()
+        with self._store.transaction() as tx:
+            if tx.command_events(cid) is not None:
+                return tx.employer(employer.id) or employer
+            exists = tx.employer(employer.id) is not None
+            if exists and kind == EventType.EMPLOYER_REGISTERED:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            ('10 "Eligible employer"',),
+                            f"employer {employer.id} is already registered",
+                            "Use update_employer to change its facts.",
+                            "id",
+                        )
+                    ]
+                )
+            if not exists and kind == EventType.EMPLOYER_UPDATED:
+                raise UnknownEmployer(employer.id)
+            stream = employer_stream(employer.id)
+            tx.append(
+                [
+                    Event(
+                        kind,
+                        stream,
+                        tx.stream_version(stream) + 1,
+                        now,
+                        now,
+                        actor.id,
+                        actor.role.value,
+                        cid,
+                        {"employer": data},
+                    )
+                ]
+            )
+            tx.put_employer(employer)
+        return employer
+
+    def employer(self, employer_id: str) -> Employer:
+        """A registered employer."""
+        with self._store.transaction() as tx:
+            found = tx.employer(employer_id)
+        if found is None:
+            raise UnknownEmployer(employer_id)
+        return found
+
+    # -- commands ----------------------------------------------------------------------
+
+    def apply(
+        self,
+        application: Application,
+        actor: Actor,
+        *,
+        grant_id: str | None = None,
+        cycle: int = 1,
+        command_id: str | None = None,
+    ) -> Grant:
+        """15(b): an employer applies; the application is validated as a whole."""
+        gid = grant_id or f"G-{uuid.uuid4().hex[:12]}"
+        if not isinstance(gid, str) or not gid or gid.startswith(_RESERVED_PREFIXES):
+            raise InvalidInput(
+                [
+                    Problem(
+                        ("15(b)",),
+                        f"grant id {gid!r} is not usable",
+                        "Use a non-empty id not starting with 'employer:', 'program' or 'security'.",
+                        "grant_id",
+                    )
+                ]
+            )
+        if not isinstance(cycle, int) or isinstance(cycle, bool):
+            raise InvalidInput(
+                [
+                    Problem(
+                        ("15(f)",), f"cycle {cycle!r} is not a whole number", "Use 1 or 2.", "cycle"
+                    )
+                ]
+            )
+        employer_id = str(getattr(application, "employer_id", ""))
+        amount = to_money(
+            getattr(application, "amount_requested", None), "amount_requested", ("15(h)",)
+        )
+
+        def payload(_: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
+            return {
+                "employer_id": employer_id,
+                "cycle": cycle,
+                "amount_requested": money_text(amount),
+                "application": application_to_data(application),
+            }
+
+        return self._execute(
+            "apply",
+            gid,
+            actor,
+            {"employer_id": employer_id, "application": application, "cycle": cycle},
+            command_id,
+            payload,
+            application=application,
+        )
+
+    def review(
+        self, grant_id: str, actor: Actor, *, notes: str = "", command_id: str | None = None
+    ) -> Grant:
+        """The Department records its review of an application (the state stays applied)."""
+
+        def payload(grant: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
+            return {"notes": str(notes)}
+
+        return self._execute("review", grant_id, actor, {"notes": notes}, command_id, payload)
+
+    def deny(
+        self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
+    ) -> Grant:
+        """Deny an application, with its reason."""
+        return self._execute(
+            "deny", grant_id, actor, {"reason": reason}, command_id, lambda g, n: {"reason": reason}
+        )
+
+    def withdraw(
+        self, grant_id: str, actor: Actor, *, reason: str = "", command_id: str | None = None
+    ) -> Grant:
+        """The employer withdraws its application or approved grant."""
+        return self._execute(
+            "withdraw",
+            grant_id,
+            actor,
+            {"reason": reason},
+            command_id,
+            lambda g, n: {"reason": str(reason)},
+        )
+
+    def approve(
+        self,
+        grant_id: str,
+        amount: Decimal | str | int,
+        actor: Actor,
+        *,
+        command_id: str | None = None,
+    ) -> Grant:
+        """15(a), 15(h), 15(f), 15(g): the Director approves an amount."""
+        value = to_money(amount, "amount", ("15(h)",))
+
+        def payload(grant: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
+            accept_by = None
+            if self._rules.acceptance_window_starts is WindowStart.APPROVAL:
+                accept_by = format_instant(acceptance_deadline(now, self._rules))
+            return {"amount": money_text(value), "accept_by": accept_by}
+
+        return self._execute("approve", grant_id, actor, {"amount": value}, command_id, payload)
+
+    def confirm_notice(
+        self,
+        grant_id: str,
+        actor: Actor,
+        *,
+        channel: str,
+        confirmed_at: dt.datetime,
+        command_id: str | None = None,
+    ) -> Grant:
+        """15(i), 15(j): record the confirmed notice of approval (``address_of_record`` or
+        ``email``); its ``accept_by`` is exactly 48 hours after ``confirmed_at``."""
+        confirmed = ensure_instant(confirmed_at, "confirmed_at", "15(i)")
+
+        def payload(grant: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
+            if self._rules.acceptance_window_starts is WindowStart.NOTICE:
+                accept_by: str | None = format_instant(acceptance_deadline(confirmed, self._rules))
+            else:
+                accept_by = (
+                    None
+                    if grant is None or grant.accept_by is None
+                    else format_instant(grant.accept_by)
+                )
+            return {
+                "channel": channel,
+                "confirmed_at": format_instant(confirmed),
+                "accept_by": accept_by,
+            }
+
+        return self._execute(
+            "confirm_notice",
+            grant_id,
+            actor,
+            {"channel": channel, "confirmed_at": confirmed},
+            command_id,
+            payload,
+            occurred_at=confirmed,
+        )
+
+    def accept(self, grant_id: str, actor: Actor, *, command_id: str | None = None) -> Grant:
+        """15(j): the grantee accepts, at the latest at ``accept_by``."""
+
+        def payload(grant: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
+            deadline = (
+                None
+                if grant is None or grant.accept_by is None
+                else format_instant(grant.accept_by)
+            )
+            return {"accept_by": deadline}
+
+        return self._execute("accept", grant_id, actor, {}, command_id, payload)
+
+    def decline(
+        self, grant_id: str, actor: Actor, *, reason: str = "", command_id: str | None = None
+    ) -> Grant:
+        """15(j): the grantee declines; the grant returns for the next applicant."""
+        return self._execute(
+            "decline",
+            grant_id,
+            actor,
+            {"reason": reason},
+            command_id,
+            lambda g, n: {"reason": str(reason)},
+        )
+
+    def begin_transition(
+        self, grant_id: str, actor: Actor, *, started_at: dt.datetime, command_id: str | None = None
+    ) -> Grant:
+        """15(i): the grantee's transition to the minimum wage started at ``started_at``."""
+        started = ensure_instant(started_at, "started_at", "15(i)")
+        return self._execute(
+            "begin_transition",
+            grant_id,
+            actor,
+            {"started_at": started},
+            command_id,
+            lambda g, n: {"started_at": format_instant(started)},
+            occurred_at=started,
+        )
+
+    def record_technical_assistance(
+        self, grant_id: str, actor: Actor, *, description: str, command_id: str | None = None
+    ) -> Grant:
+        """Section 90 (MWL 5(b)): the Department's technical assistance to a grantee."""
+        return self._execute(
+            "record_technical_assistance",
+            grant_id,
+            actor,
+            {"description": description},
+            command_id,
+            lambda g, n: {"description": str(description)},
+        )
+
+    def terminate(
+        self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
+    ) -> Grant:
+        """The Director terminates a grant for a documented cause."""
+        return self._execute(
+            "terminate",
+            grant_id,
+            actor,
+            {"reason": reason},
+            command_id,
+            lambda g, n: {"reason": str(reason)},
+        )
+
+    def evaluate(
+        self,
+        grant_id: str,
+        actor: Actor,
+        *,
+        evaluation: Mapping[str, Any],
+        command_id: str | None = None,
+    ) -> Grant:
+        """20(a): record the evaluation of a transitioning grantee."""
+        data = dict(evaluation) if isinstance(evaluation, Mapping) else evaluation
+        try:
+            canonical_json(data)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(
+                [
+                    Problem(
+                        ("20(a)(1)",),
+                        f"the evaluation is not plain JSON data: {exc}",
+                        "Use str, int, bool, None, lists and dicts; amounts as strings.",
+                        "evaluation",
+                    )
+                ]
+            ) from None
+        return self._execute(
+            "evaluate",
+            grant_id,
+            actor,
+            {"evaluation": data},
+            command_id,
+            lambda g, n: {"evaluation": data},
+        )
+
+    def sweep(self, actor: Actor | None = None) -> list[Grant]:
+        """15(j): forfeit every approval whose acceptance window has closed. Idempotent:
+        a second sweep, or a concurrent one, forfeits nothing twice."""
+        who = actor if actor is not None else Actor.system()
+        now = self._clock.now()
+        with self._store.transaction() as tx:
+            due = tx.approvals_due(to_us(now))
+        forfeited = []
+        for grant in due:
+            cid = f"forfeit:{grant.id}:{grant.accept_by_us}"
+            try:
+                result, wrote = self._run(
+                    "forfeit",
+                    grant.id,
+                    who,
+                    {},
+                    cid,
+                    lambda g, n: {
+                        "accept_by": None
+                        if g is None or g.accept_by is None
+                        else format_instant(g.accept_by)
+                    },
+                )
+            except ChoiceWorkflowError as exc:
+                if isinstance(exc, NotPermitted):
+                    raise
+                continue  # accepted, declined or withdrawn since it was read: nothing to do
+            if wrote:
+                forfeited.append(result)
+        return forfeited
+
+    # -- may_<command>: the refusals, without raising ---------------------------------
+
+    def may_approve(
+        self, grant_id: str, amount: Decimal | str | int, actor: Actor
+    ) -> tuple[Problem, ...]:
+        """Why ``approve`` would be refused now (empty: it would not)."""
+        return self._may(
+            "approve", grant_id, actor, {"amount": to_money(amount, "amount", ("15(h)",))}
+        )
+
+    def may_accept(self, grant_id: str, actor: Actor) -> tuple[Problem, ...]:
+        """Why ``accept`` would be refused now (empty: it would not)."""
+        return self._may("accept", grant_id, actor, {})
+
+    def may_decline(self, grant_id: str, actor: Actor) -> tuple[Problem, ...]:
+        """Why ``decline`` would be refused now."""
+        return self._may("decline", grant_id, actor, {"reason": ""})
+
+    def may_withdraw(self, grant_id: str, actor: Actor) -> tuple[Problem, ...]:
+        """Why ``withdraw`` would be refused now."""
+        return self._may("withdraw", grant_id, actor, {"reason": ""})
+
+    def may_review(self, grant_id: str, actor: Actor) -> tuple[Problem, ...]:
+        """Why ``review`` would be refused now."""
+        return self._may("review", grant_id, actor, {"notes": ""})
+
+    def may_deny(
+        self, grant_id: str, actor: Actor, *, reason: str = "not stated"
+    ) -> tuple[Problem, ...]:
+        """Why ``deny`` would be refused now."""
+        return self._may("deny", grant_id, actor, {"reason": reason})
+
+    def may_confirm_notice(
+        self, grant_id: str, actor: Actor, *, channel: str, confirmed_at: dt.datetime
+    ) -> tuple[Problem, ...]:
+        """Why ``confirm_notice`` would be refused now."""
+        confirmed = ensure_instant(confirmed_at, "confirmed_at", "15(i)")
+        return self._may(
+            "confirm_notice", grant_id, actor, {"channel": channel, "confirmed_at": confirmed}
+        )
+
+    def may_begin_transition(
+        self, grant_id: str, actor: Actor, *, started_at: dt.datetime
+    ) -> tuple[Problem, ...]:
+        """Why ``begin_transition`` would be refused now."""
+        started = ensure_instant(started_at, "started_at", "15(i)")
+        return self._may("begin_transition", grant_id, actor, {"started_at": started})
+
+    def may_record_technical_assistance(
+        self, grant_id: str, actor: Actor, *, description: str = "assistance"
+    ) -> tuple[Problem, ...]:
+        """Why ``record_technical_assistance`` would be refused now."""
+        return self._may(
+            "record_technical_assistance", grant_id, actor, {"description": description}
+        )
+
+    def may_terminate(
+        self, grant_id: str, actor: Actor, *, reason: str = "not stated"
+    ) -> tuple[Problem, ...]:
+        """Why ``terminate`` would be refused now."""
+        return self._may("terminate", grant_id, actor, {"reason": reason})
+
+    def may_evaluate(
+        self, grant_id: str, actor: Actor, *, evaluation: Mapping[str, Any] | None = None
+    ) -> tuple[Problem, ...]:
+        """Why ``evaluate`` would be refused now."""
+        return self._may(
+            "evaluate", grant_id, actor, {"evaluation": dict(evaluation or {"pending": True})}
+        )
+
+    def may_forfeit(self, grant_id: str, actor: Actor | None = None) -> tuple[Problem, ...]:
+        """Why the sweep would not forfeit this grant now."""
+        return self._may("forfeit", grant_id, actor or Actor.system(), {})
+
+    # -- queries -----------------------------------------------------------------------
+
+    def grant(self, grant_id: str) -> Grant:
+        """One grant, as it stands."""
+        with self._store.transaction() as tx:
+            found = tx.grant(grant_id)
+        if found is None:
+            raise UnknownGrant(grant_id)
+        return found
+
+    def grants(self, state: State | None = None) -> list[Grant]:
+        """All grants, or those in ``state``, ordered by id."""
+        with self._store.transaction() as tx:
+            return tx.grants(state)
+
+    def deadlines_due(self, before: dt.datetime) -> list[tuple[Grant, pendulum.DateTime]]:
+        """Approved grants whose acceptance deadline falls before ``before``, soonest
+        first, with their deadlines."""
+        limit = to_us(ensure_instant(before, "before", "15(j)"))
+        with self._store.transaction() as tx:
+            due = tx.approvals_due(limit)
+        return [(g, from_us(g.accept_by_us)) for g in due if g.accept_by_us is not None]
+
+    def events(self, stream_id: str) -> list[Event]:
+        """The events of one stream (a grant id, ``employer:ID``, ``program``, ``security``)."""
+        with self._store.transaction() as tx:
+            return tx.stream(stream_id)
+
+    def application(self, grant_id: str) -> Application:
+        """The application of a grant."""
+        with self._store.transaction() as tx:
+            found = tx.application(grant_id)
+        if found is None:
+            raise UnknownGrant(grant_id)
+        return found
+
+    # -- the unit of work --------------------------------------------------------------
+
+    def _context(
+        self, tx: Transaction, name: str, grant: Grant | None, params: Mapping[str, Any]
+    ) -> Context:
+        if name == "apply":
+            employer_id = str(params["employer_id"])
+            employer = tx.employer(employer_id)
+            if employer is None:
+                raise UnknownEmployer(employer_id)
+            return Context(
+                employer=employer,
+                application=params["application"],
+                required_other=self._required_other,
+            )
+        if name != "approve" or grant is None:
+            return Context()
+        prior = tuple(
+            PriorGrant(
+                grant_id=g.id,
+                approved=g.approved_us is not None,
+                accepted=g.accepted_us is not None,
+            )
+            for g in tx.grants_of_employer(grant.employer_id)
+            if g.id != grant.id
+        )
+        return Context(
+            employer=tx.employer(grant.employer_id),
+            application=tx.application(grant.id),
+            prior_grants=prior,
+            required_other=self._required_other,
+        )
+
+    def _execute(
+        self,
+        name: str,
+        grant_id: str,
+        actor: Actor,
+        params: Mapping[str, Any],
+        command_id: str | None,
+        payload: Payload,
+        *,
+        occurred_at: pendulum.DateTime | None = None,
+        application: Application | None = None,
+    ) -> Grant:
+        grant, _ = self._run(
+            name,
+            grant_id,
+            actor,
+            params,
+            command_id or str(uuid.uuid4()),
+            payload,
+            occurred_at,
+            application,
+        )
+        return grant
+
+    def _run(
+        self,
+        name: str,
+        grant_id: str,
+        actor: Actor,
+        params: Mapping[str, Any],
+        command_id: str,
+        payload: Payload,
+        occurred_at: pendulum.DateTime | None = None,
+        application: Application | None = None,
+    ) -> tuple[Grant, bool]:
+        """Run one command; retry it on a conflict when the store owns transactions.
+        Returns the grant after the command and whether this call wrote its events."""
+        if not isinstance(actor, Actor):
+            raise InvalidInput(
+                [
+                    Problem(
+                        (),
+                        f"expected an Actor, got {type(actor).__name__}",
+                        "Pass Actor(id, Role...).",
+                        "actor",
+                    )
+                ]
+            )
+        attempts = _RETRIES if self._store.owns_transactions else 1
+        for attempt in range(attempts):
+            try:
+                return self._once(
+                    name, grant_id, actor, params, command_id, payload, occurred_at, application
+                )
+            except ConcurrencyConflict:
+                if attempt == attempts - 1:
+                    raise
+            except NotPermitted as refused:
+                self._refused_attempt(actor, name, grant_id, refused.reason)
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(
+        self,
+        name: str,
+        grant_id: str,
+        actor: Actor,
+        params: Mapping[str, Any],
+        command_id: str,
+        payload: Payload,
+        occurred_at: pendulum.DateTime | None,
+        application: Application | None,
+    ) -> tuple[Grant, bool]:
+        now = self._clock.now()
+        with self._store.transaction() as tx:
+            earlier = tx.command_events(command_id)
+            if earlier is not None:
+                return self._replayed_result(tx, earlier), False
+            grant = tx.grant(grant_id)
+            if grant is None and name != "apply":
+                raise UnknownGrant(grant_id)
+            context = self._context(tx, name, grant, params)
+            command = Command(name, grant_id, actor, command_id, params)
+            dest = self._machine.run(command, grant, context, self._rules, now)
+            spec = self._machine.table.by_trigger[name]
+            event = Event(
+                spec.event_type,
+                grant_id,
+                1 if grant is None else grant.version + 1,
+                occurred_at or now,
+                now,
+                actor.id,
+                actor.role.value,
+                command_id,
+                payload(grant, now),
+            )
+            updated = evolve(grant, event)
+            if (
+                updated.state is not dest
+            ):  # pragma: no cover - the fold and the machine read one table
+                raise AssertionError(f"fold gave {updated.state}, machine {dest}")
+            tx.append([event])
+            tx.put_grant(updated)
+            if application is not None:
+                tx.put_application(grant_id, application)
+            return updated, True
+
+    @staticmethod
+    def _replayed_result(tx: Transaction, earlier: tuple[Event, ...]) -> Grant:
+        """The grant as the earlier run of a command left it."""
+        last = earlier[-1]
+        return Grant.from_events(e for e in tx.stream(last.stream_id) if e.version <= last.version)
+
+    def _may(
+        self, name: str, grant_id: str, actor: Actor, params: Mapping[str, Any]
+    ) -> tuple[Problem, ...]:
+        now = self._clock.now()
+        with self._store.transaction() as tx:
+            grant = tx.grant(grant_id)
+            if grant is None:
+                raise UnknownGrant(grant_id)
+            context = self._context(tx, name, grant, params)
+        command = Command(name, grant_id, actor, "may", params)
+        return self._machine.refusals(command, grant, context, self._rules, now)
+
+    def _refused_attempt(self, actor: Actor, command: str, target: str, reason: str) -> None:
+        """Write a refused attempt to the security stream, in a transaction of its own."""
+        now = self._clock.now()
+        for _ in range(_RETRIES):
+            try:
+                with self._store.transaction() as tx:
+                    tx.append(
+                        [
+                            Event(
+                                EventType.ACCESS_REFUSED,
+                                SECURITY_STREAM,
+                                tx.stream_version(SECURITY_STREAM) + 1,
+                                now,
+                                now,
+                                actor.id,
+                                actor.role.value,
+                                f"refused:{uuid.uuid4()}",
+                                {
+                                    "command": command,
+                                    "target": target,
+                                    "reason": reason,
+                                    "employer_id": actor.employer_id,
+                                },
+                            )
+                        ]
+                    )
+                return
+            except ConcurrencyConflict:
+                continue

@@ -1,0 +1,98 @@
+"""The one store interface: every backend (memory, SQLite, PostgreSQL) implements it.
+
+A command runs in one :class:`Transaction`: it reads what its guards need, then appends
+its events and updates the projections; all of it commits together or not at all.
+Appending checks each stream's expected version, so two writers racing on one grant
+cannot both win: the loser gets :class:`~choice_workflow.errors.ConcurrencyConflict`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+from choice_workflow.lifecycle.states import State
+
+if TYPE_CHECKING:
+    from choice_workflow.domain.application import Application
+    from choice_workflow.domain.employer import Employer
+    from choice_workflow.events import Event
+    from choice_workflow.lifecycle.grant import Grant
+
+
+class Transaction(abc.ABC):
+    """The reads and writes of one command, in one unit of work."""
+
+    @abc.abstractmethod
+    def command_events(self, command_id: str) -> tuple[Event, ...] | None:
+        """The events an earlier command with this id wrote, or None."""
+
+    @abc.abstractmethod
+    def stream(self, stream_id: str) -> list[Event]:
+        """Every event of a stream, oldest first."""
+
+    @abc.abstractmethod
+    def stream_version(self, stream_id: str) -> int:
+        """The version of a stream's last event (0 when empty)."""
+
+    @abc.abstractmethod
+    def grant(self, grant_id: str) -> Grant | None:
+        """The projection of one grant."""
+
+    @abc.abstractmethod
+    def grants(self, state: State | None = None) -> list[Grant]:
+        """Grants, all or in one state, ordered by id."""
+
+    @abc.abstractmethod
+    def grants_of_employer(self, employer_id: str) -> list[Grant]:
+        """An employer's grants, ordered by id."""
+
+    @abc.abstractmethod
+    def approvals_due(self, before_us: int) -> list[Grant]:
+        """Approved grants whose acceptance deadline is before ``before_us`` (microseconds
+        since the epoch), soonest first."""
+
+    @abc.abstractmethod
+    def employer(self, employer_id: str) -> Employer | None:
+        """A registered employer."""
+
+    @abc.abstractmethod
+    def application(self, grant_id: str) -> Application | None:
+        """The application of a grant."""
+
+    @abc.abstractmethod
+    def append(self, events: Sequence[Event]) -> None:
+        """Add events; each stream must continue from its current version, else
+        :class:`~choice_workflow.errors.ConcurrencyConflict`."""
+
+    @abc.abstractmethod
+    def put_grant(self, grant: Grant) -> None:
+        """Write a grant's projection (after its events)."""
+
+    @abc.abstractmethod
+    def put_employer(self, employer: Employer) -> None:
+        """Write an employer's projection."""
+
+    @abc.abstractmethod
+    def put_application(self, grant_id: str, application: Application) -> None:
+        """Write a grant's application."""
+
+
+class Store(abc.ABC):
+    """A place events and projections live."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A unit of work: commits when the block ends normally, else rolls back."""
+
+    @abc.abstractmethod
+    def all_events(self) -> Iterator[Event]:
+        """Every event in the order it was recorded (global position)."""
+
+    @property
+    def owns_transactions(self) -> bool:
+        """True when the store begins and commits its own transactions (so a Program
+        may retry a conflicted command); False inside a caller's transaction."""
+        return True

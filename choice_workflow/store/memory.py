@@ -1,0 +1,152 @@
+"""The in-memory store: the reference backend, for tests and simulations."""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from choice_workflow.errors import ConcurrencyConflict
+from choice_workflow.lifecycle.states import State
+from choice_workflow.store.base import Store, Transaction
+
+if TYPE_CHECKING:
+    from choice_workflow.domain.application import Application
+    from choice_workflow.domain.employer import Employer
+    from choice_workflow.events import Event
+    from choice_workflow.lifecycle.grant import Grant
+
+
+class _MemoryTransaction(Transaction):
+    """Reads see the store plus this transaction's own writes; writes are staged."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+        self.events: list[Event] = []
+        self.grants_: dict[str, Grant] = {}
+        self.employers_: dict[str, Employer] = {}
+        self.applications_: dict[str, Application] = {}
+        self.versions: dict[str, int] = {}
+
+    def command_events(self, command_id: str) -> tuple[Event, ...] | None:
+        staged = tuple(e for e in self.events if e.command_id == command_id)
+        return staged or self._s.by_command.get(command_id)
+
+    def stream(self, stream_id: str) -> list[Event]:
+        return [
+            *self._s.streams.get(stream_id, ()),
+            *(e for e in self.events if e.stream_id == stream_id),
+        ]
+
+    def stream_version(self, stream_id: str) -> int:
+        if stream_id in self.versions:
+            return self.versions[stream_id]
+        events = self._s.streams.get(stream_id)
+        return events[-1].version if events else 0
+
+    def grant(self, grant_id: str) -> Grant | None:
+        return self.grants_.get(grant_id) or self._s.grants.get(grant_id)
+
+    def grants(self, state: State | None = None) -> list[Grant]:
+        merged = {**self._s.grants, **self.grants_}
+        return [merged[k] for k in sorted(merged) if state is None or merged[k].state is state]
+
+    def grants_of_employer(self, employer_id: str) -> list[Grant]:
+        ids = set(self._s.by_employer.get(employer_id, ()))
+        ids |= {g.id for g in self.grants_.values() if g.employer_id == employer_id}
+        found = (self.grant(i) for i in sorted(ids))
+        return [g for g in found if g is not None]
+
+    def approvals_due(self, before_us: int) -> list[Grant]:
+        due = [
+            g
+            for g in self._s.approved.values()
+            if g.accept_by_us is not None
+            and g.accept_by_us < before_us
+            and g.id not in self.grants_
+        ]
+        due += [
+            g
+            for g in self.grants_.values()
+            if g.state is State.APPROVED
+            and g.accept_by_us is not None
+            and g.accept_by_us < before_us
+        ]
+        return sorted(due, key=lambda g: (g.accept_by_us or 0, g.id))
+
+    def employer(self, employer_id: str) -> Employer | None:
+        return self.employers_.get(employer_id) or self._s.employers.get(employer_id)
+
+    def application(self, grant_id: str) -> Application | None:
+        return self.applications_.get(grant_id) or self._s.applications.get(grant_id)
+
+    def append(self, events: Sequence[Event]) -> None:
+        for e in events:
+            current = self.stream_version(e.stream_id)
+            if e.version != current + 1:
+                raise ConcurrencyConflict(
+                    f"stream {e.stream_id} is at version {current}; event version {e.version} conflicts",
+                    hint="Reload and retry the command.",
+                )
+            self.versions[e.stream_id] = e.version
+            self.events.append(e)
+
+    def put_grant(self, grant: Grant) -> None:
+        self.grants_[grant.id] = grant
+
+    def put_employer(self, employer: Employer) -> None:
+        self.employers_[employer.id] = employer
+
+    def put_application(self, grant_id: str, application: Application) -> None:
+        self.applications_[grant_id] = application
+
+
+class MemoryStore(Store):
+    """Events and projections in dicts, one transaction at a time (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.log: list[Event] = []
+        self.streams: dict[str, list[Event]] = defaultdict(list)
+        self.by_command: dict[str, tuple[Event, ...]] = {}
+        self.grants: dict[str, Grant] = {}
+        self.approved: dict[str, Grant] = {}
+        self.by_employer: dict[str, list[str]] = defaultdict(list)
+        self.employers: dict[str, Employer] = {}
+        self.applications: dict[str, Application] = {}
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One unit of work; the store's lock is held for its whole length."""
+        with self._lock:
+            tx = _MemoryTransaction(self)
+            yield tx
+            self._commit(tx)
+
+    def _commit(self, tx: _MemoryTransaction) -> None:
+        by_command: dict[str, list[Event]] = defaultdict(list)
+        for e in tx.events:
+            self.log.append(e)
+            self.streams[e.stream_id].append(e)
+            by_command[e.command_id].append(e)
+        for cid, events in by_command.items():
+            self.by_command[cid] = self.by_command.get(cid, ()) + tuple(events)
+        for g in tx.grants_.values():
+            if g.id not in self.grants:
+                bisect.insort(self.by_employer[g.employer_id], g.id)
+            self.grants[g.id] = g
+            if g.state is State.APPROVED:
+                self.approved[g.id] = g
+            else:
+                self.approved.pop(g.id, None)
+        self.employers.update(tx.employers_)
+        self.applications.update(tx.applications_)
+
+    def all_events(self) -> Iterator[Event]:
+        """Every event in recorded order."""
+        with self._lock:
+            snapshot = list(self.log)
+        return iter(snapshot)

@@ -1,0 +1,64 @@
+"""Instants: aware datetimes only, normalised to UTC for storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+
+from choice_workflow.errors import InvalidInput, Problem
+
+UTC = pendulum.UTC
+
+
+def ensure_instant(value: object, field: str = "instant", cite: str = "99") -> pendulum.DateTime:
+    """Return ``value`` as an aware pendulum DateTime in UTC.
+
+    A naive datetime, a date without a time or anything else is refused with a
+    :class:`~choice_workflow.errors.InvalidInput` that says how to fix it.
+    """
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidInput(
+                [
+                    Problem(
+                        (cite,),
+                        f"naive datetime {value.isoformat()} has no time zone",
+                        "Pass an aware instant, e.g. pendulum.datetime(2030, 7, 1, tz='America/Chicago').",
+                        field,
+                    )
+                ]
+            )
+        if isinstance(value, pendulum.DateTime) and value.tzinfo is UTC:
+            return value
+        # The instant is the one the value's own utcoffset() names: pendulum.instance
+        # reads a wall time in a spring-forward gap with the opposite fold (PEP 495), an
+        # hour off, so convert with the stdlib first. in_timezone(pendulum.UTC), not
+        # instance(tz=...): an instance that keeps the stdlib timezone.utc loses its
+        # tzinfo on "+ timedelta" (pendulum 3.3).
+        return pendulum.instance(value.astimezone(dt.UTC)).in_timezone(UTC)
+    raise InvalidInput(
+        [
+            Problem(
+                (cite,),
+                f"expected an aware datetime, got {type(value).__name__}",
+                "Pass an aware instant, e.g. pendulum.datetime(2030, 7, 1, tz='America/Chicago').",
+                field,
+            )
+        ]
+    )
+
+
+def plus(instant: pendulum.DateTime, delta: dt.timedelta) -> pendulum.DateTime:
+    """``instant + delta`` in elapsed time, in UTC."""
+    return ensure_instant(instant + delta)
+
+
+def to_utc(value: dt.datetime) -> pendulum.DateTime:
+    """An aware instant in UTC (naive input refused)."""
+    return ensure_instant(value)
+
+
+def to_local(value: dt.datetime, tz: str = "America/Chicago") -> pendulum.DateTime:
+    """An aware instant shown in ``tz`` (America/Chicago by default)."""
+    return ensure_instant(value).in_timezone(tz)

@@ -1,0 +1,73 @@
+"""Docs are tests: every ```python block of README.md and docs/ runs, and the demo too."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from choice_workflow import demo
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+BLOCK = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def _blocks() -> list[tuple[str, str]]:
+    found = []
+    for page in PAGES:
+        for n, match in enumerate(BLOCK.finditer(page.read_text(encoding="utf-8")), start=1):
+            found.append((f"{page.relative_to(ROOT)}#{n}", match.group(1)))
+    return found
+
+
+@pytest.mark.parametrize(("where", "code"), _blocks(), ids=[w for w, _ in _blocks()])
+def test_every_python_block_of_the_docs_runs(where: str, code: str, tmp_path: Path) -> None:
+    # Each page's blocks run in a fresh interpreter, as a reader would paste them.
+    script = tmp_path / "block.py"
+    script.write_text(code, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert 0 == done.returncode, f"{where} failed:\n{done.stderr}"
+
+
+def test_the_readme_example_prints_accepted() -> None:
+    blocks = dict(_blocks())
+    code = blocks["README.md#1"]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert "accepted\n" == done.stdout
+
+
+def test_the_demo_ends_with_zero_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert 0 == demo.main(["12"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].endswith("0 findings")
+    assert "12 grants" in out[0]
+
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_every_example_script_runs(script: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
+    assert 0 == done.returncode, f"{script.name} failed:\n{done.stderr}"
+    assert done.stdout.strip(), f"{script.name} printed nothing"
