@@ -469,6 +469,13 @@ class Program:
         """15(j): forfeit every approval whose acceptance window has closed. Idempotent:
         a second sweep, or a concurrent one, forfeits nothing twice."""
         who = actor if actor is not None else Actor.system()
+        spec = self._machine.table.by_trigger["forfeit"]
+        refused = self._machine.check_role(spec, who, None)
+        if refused is not None:
+            # Checked before anything is due, so a wrong role is refused (and logged)
+            # whether or not there is work for the sweep.
+            self._refused_attempt(who, "sweep", "sweep", refused.reason)
+            raise NotPermitted("sweep", who.id, who.role.value, refused.reason, refused.hint)
         now = self._clock.now()
         with self._store.transaction() as tx:
             due = tx.approvals_due(to_us(now))
@@ -563,7 +570,10 @@ class Program:
     ) -> tuple[Problem, ...]:
         """Why ``evaluate`` would be refused now."""
         return self._may(
-            "evaluate", grant_id, actor, {"evaluation": dict(evaluation or {"pending": True})}
+            "evaluate",
+            grant_id,
+            actor,
+            {"evaluation": {"pending": True} if evaluation is None else dict(evaluation)},
         )
 
     def may_forfeit(self, grant_id: str, actor: Actor | None = None) -> tuple[Problem, ...]:
