@@ -114,3 +114,19 @@ def parse_instant(text: str) -> pendulum.DateTime:
 def money_text(value: Decimal) -> str:
     """A Decimal amount as payload text with exactly 2 places."""
     return f"{value:.2f}"
+
+
+def event_from_record(record: dict[str, Any]) -> Event:
+    """The inverse of :meth:`Event.to_record` (after any upcasting)."""
+    return Event(
+        type=str(record["type"]),
+        stream_id=str(record["stream_id"]),
+        version=int(record["version"]),
+        occurred_at=parse_instant(str(record["occurred_at"])),
+        recorded_at=parse_instant(str(record["recorded_at"])),
+        actor_id=str(record["actor_id"]),
+        actor_role=str(record["actor_role"]),
+        command_id=str(record["command_id"]),
+        payload=dict(record["payload"]),
+        schema_version=int(record.get("schema_version", 1)),
+    )

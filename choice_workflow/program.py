@@ -31,6 +31,7 @@ from choice_workflow.errors import (
     InvalidInput,
     NotPermitted,
     Problem,
+    TransitionRefused,
     UnknownEmployer,
     UnknownGrant,
 )
@@ -58,6 +59,13 @@ _RESERVED_PREFIXES = ("employer:", PROGRAM_STREAM, SECURITY_STREAM)
 _RETRIES = 5
 
 Payload = Callable[[Grant | None, pendulum.DateTime], dict[str, Any]]
+
+
+def _forfeit_payload(grant: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
+    accept_by = (
+        None if grant is None or grant.accept_by is None else format_instant(grant.accept_by)
+    )
+    return {"accept_by": accept_by}
 
 
 class RulesMismatch(ChoiceWorkflowError):
@@ -477,28 +485,25 @@ class Program:
             self._refused_attempt(who, "sweep", "sweep", refused.reason)
             raise NotPermitted("sweep", who.id, who.role.value, refused.reason, refused.hint)
         now = self._clock.now()
-        with self._store.transaction() as tx:
-            due = tx.approvals_due(to_us(now))
-        forfeited = []
-        for grant in due:
-            cid = f"forfeit:{grant.id}:{grant.accept_by_us}"
+        forfeited: list[Grant] = []
+        passed: set[str] = set()
+        while True:
             try:
-                result, wrote = self._run(
-                    "forfeit",
-                    grant.id,
-                    who,
-                    {},
-                    cid,
-                    lambda g, n: {
-                        "accept_by": None
-                        if g is None or g.accept_by is None
-                        else format_instant(g.accept_by)
-                    },
-                )
-            except ChoiceWorkflowError as exc:
-                if isinstance(exc, NotPermitted):
-                    raise
-                continue  # accepted, declined or withdrawn since it was read: nothing to do
+                with self._store.transaction() as tx:
+                    # Claim one lapsed approval at a time; concurrent sweepers skip the
+                    # grants another holds (FOR UPDATE SKIP LOCKED on PostgreSQL).
+                    grant = tx.claim_due(to_us(now), frozenset(passed))
+                    if grant is None:
+                        break
+                    passed.add(grant.id)
+                    cid = f"forfeit:{grant.id}:{grant.accept_by_us}"
+                    result, wrote = self._command(
+                        tx, "forfeit", grant.id, who, {}, cid, _forfeit_payload, None, None, now
+                    )
+            except ConcurrencyConflict:
+                continue  # another writer moved the grant first; it is passed over
+            except TransitionRefused:
+                continue  # accepted, declined or withdrawn since it was read
             if wrote:
                 forfeited.append(result)
         return forfeited
@@ -633,6 +638,7 @@ class Program:
             )
         if name != "approve" or grant is None:
             return Context()
+        tx.lock_employer(grant.employer_id)
         prior = tuple(
             PriorGrant(
                 grant_id=g.id,
@@ -722,39 +728,49 @@ class Program:
         occurred_at: pendulum.DateTime | None,
         application: Application | None,
     ) -> tuple[Grant, bool]:
-        now = self._clock.now()
         with self._store.transaction() as tx:
-            earlier = tx.command_events(command_id)
-            if earlier is not None:
-                return self._replayed_result(tx, earlier), False
-            grant = tx.grant(grant_id)
-            if grant is None and name != "apply":
-                raise UnknownGrant(grant_id)
-            context = self._context(tx, name, grant, params)
-            command = Command(name, grant_id, actor, command_id, params)
-            dest = self._machine.run(command, grant, context, self._rules, now)
-            spec = self._machine.table.by_trigger[name]
-            event = Event(
-                spec.event_type,
-                grant_id,
-                1 if grant is None else grant.version + 1,
-                occurred_at or now,
-                now,
-                actor.id,
-                actor.role.value,
-                command_id,
-                payload(grant, now),
-            )
-            updated = evolve(grant, event)
-            if (
-                updated.state is not dest
-            ):  # pragma: no cover - the fold and the machine read one table
-                raise AssertionError(f"fold gave {updated.state}, machine {dest}")
-            tx.append([event])
-            tx.put_grant(updated)
-            if application is not None:
-                tx.put_application(grant_id, application)
-            return updated, True
+            return self._command(
+                tx, name, grant_id, actor, params, command_id, payload, occurred_at, application,
+                self._clock.now(),
+            )  # fmt: skip
+
+    def _command(
+        self,
+        tx: Transaction,
+        name: str,
+        grant_id: str,
+        actor: Actor,
+        params: Mapping[str, Any],
+        command_id: str,
+        payload: Payload,
+        occurred_at: pendulum.DateTime | None,
+        application: Application | None,
+        now: pendulum.DateTime,
+    ) -> tuple[Grant, bool]:
+        """One command inside ``tx``: guards, event, projection. Returns the grant and
+        whether events were written (False for a command id seen before)."""
+        earlier = tx.command_events(command_id)
+        if earlier is not None:
+            return self._replayed_result(tx, earlier), False
+        grant = tx.grant(grant_id)
+        if grant is None and name != "apply":
+            raise UnknownGrant(grant_id)
+        context = self._context(tx, name, grant, params)
+        command = Command(name, grant_id, actor, command_id, params)
+        dest = self._machine.run(command, grant, context, self._rules, now)
+        spec = self._machine.table.by_trigger[name]
+        event = Event(
+            spec.event_type, grant_id, 1 if grant is None else grant.version + 1,
+            occurred_at or now, now, actor.id, actor.role.value, command_id, payload(grant, now),
+        )  # fmt: skip
+        updated = evolve(grant, event)
+        if updated.state is not dest:  # pragma: no cover - the fold and the machine share a table
+            raise AssertionError(f"fold gave {updated.state}, machine {dest}")
+        tx.append([event])
+        tx.put_grant(updated)
+        if application is not None:
+            tx.put_application(grant_id, application)
+        return updated, True
 
     @staticmethod
     def _replayed_result(tx: Transaction, earlier: tuple[Event, ...]) -> Grant:

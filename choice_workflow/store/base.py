@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
+import attrs
+
 from choice_workflow.lifecycle.states import State
 
 if TYPE_CHECKING:
@@ -20,6 +22,18 @@ if TYPE_CHECKING:
     from choice_workflow.domain.employer import Employer
     from choice_workflow.events import Event
     from choice_workflow.lifecycle.grant import Grant
+
+
+@attrs.frozen
+class StoredEvent:
+    """An event as the log holds it: its global ``position``, the canonical bytes that
+    were hashed (``record``), and its link in the stream's hash chain."""
+
+    position: int
+    event: Event
+    record: bytes
+    prev_hash: str
+    hash: str
 
 
 class Transaction(abc.ABC):
@@ -55,6 +69,16 @@ class Transaction(abc.ABC):
         since the epoch), soonest first."""
 
     @abc.abstractmethod
+    def claim_due(self, before_us: int, skip: frozenset[str]) -> Grant | None:
+        """The approved grant with the soonest passed deadline, not in ``skip``, locked
+        for this transaction; grants another transaction holds are passed over (on
+        PostgreSQL: ``FOR UPDATE SKIP LOCKED``), so sweepers can run side by side."""
+
+    def lock_employer(self, employer_id: str) -> None:  # noqa: B027 - optional hook
+        """Serialize commands that judge one employer's grants together (15(g)): on
+        PostgreSQL a row lock; stores that run one transaction at a time need nothing."""
+
+    @abc.abstractmethod
     def employer(self, employer_id: str) -> Employer | None:
         """A registered employer."""
 
@@ -88,8 +112,12 @@ class Store(abc.ABC):
         """A unit of work: commits when the block ends normally, else rolls back."""
 
     @abc.abstractmethod
+    def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:
+        """Every stored event after global position ``after``, in order."""
+
     def all_events(self) -> Iterator[Event]:
         """Every event in the order it was recorded (global position)."""
+        return (s.event for s in self.stored_events())
 
     @property
     def owns_transactions(self) -> bool:

@@ -9,9 +9,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from choice_workflow.audit.chain import GENESIS, link
 from choice_workflow.errors import ConcurrencyConflict
 from choice_workflow.lifecycle.states import State
-from choice_workflow.store.base import Store, Transaction
+from choice_workflow.store.base import Store, StoredEvent, Transaction
 
 if TYPE_CHECKING:
     from choice_workflow.domain.application import Application
@@ -77,6 +78,10 @@ class _MemoryTransaction(Transaction):
         ]
         return sorted(due, key=lambda g: (g.accept_by_us or 0, g.id))
 
+    def claim_due(self, before_us: int, skip: frozenset[str]) -> Grant | None:
+        # One transaction at a time holds the store: nothing else can claim meanwhile.
+        return next((g for g in self.approvals_due(before_us) if g.id not in skip), None)
+
     def employer(self, employer_id: str) -> Employer | None:
         return self.employers_.get(employer_id) or self._s.employers.get(employer_id)
 
@@ -109,7 +114,8 @@ class MemoryStore(Store):
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self.log: list[Event] = []
+        self.log: list[StoredEvent] = []
+        self.heads: dict[str, str] = {}
         self.streams: dict[str, list[Event]] = defaultdict(list)
         self.by_command: dict[str, tuple[Event, ...]] = {}
         self.grants: dict[str, Grant] = {}
@@ -129,7 +135,11 @@ class MemoryStore(Store):
     def _commit(self, tx: _MemoryTransaction) -> None:
         by_command: dict[str, list[Event]] = defaultdict(list)
         for e in tx.events:
-            self.log.append(e)
+            record = e.canonical_bytes()
+            prev = self.heads.get(e.stream_id, GENESIS)
+            digest = link(prev, record)
+            self.heads[e.stream_id] = digest
+            self.log.append(StoredEvent(len(self.log) + 1, e, record, prev, digest))
             self.streams[e.stream_id].append(e)
             by_command[e.command_id].append(e)
         for cid, events in by_command.items():
@@ -145,8 +155,8 @@ class MemoryStore(Store):
         self.employers.update(tx.employers_)
         self.applications.update(tx.applications_)
 
-    def all_events(self) -> Iterator[Event]:
-        """Every event in recorded order."""
+    def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:
+        """Every stored event after position ``after``, in recorded order."""
         with self._lock:
-            snapshot = list(self.log)
+            snapshot = self.log[after:]
         return iter(snapshot)
