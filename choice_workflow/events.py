@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -21,6 +21,8 @@ PROGRAM_STREAM = "program"
 """The stream of program-wide events (the Rules in force)."""
 SECURITY_STREAM = "security"
 """The stream of refused attempts (NotPermitted)."""
+SEAL_STREAM = "seal"
+"""The stream of seals: each lists every other stream's head and their Merkle root."""
 
 
 class EventType:
@@ -43,6 +45,7 @@ class EventType:
     TERMINATED = "Terminated"
     EVALUATED = "Evaluated"
     ACCESS_REFUSED = "AccessRefused"
+    SEALED = "Sealed"
 
 
 def _freeze(payload: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -116,8 +119,43 @@ def money_text(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns the record of one schema version of an event type into the next version's."""
+
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+"""(event type, schema version) -> the upcaster to the next version. Old logs stay
+replayable: their stored bytes (and hashes) never change, their events are read as the
+current version."""
+
+
+def register_upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Decorator: register ``fn`` as the upcaster of ``event_type`` from ``from_version``."""
+
+    def register(fn: Upcaster) -> Upcaster:
+        key = (event_type, from_version)
+        if key in UPCASTERS:
+            raise ValueError(f"an upcaster of {event_type} v{from_version} is already registered")
+        UPCASTERS[key] = fn
+        return fn
+
+    return register
+
+
+def upcast(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` brought to the current schema version of its type."""
+    while True:
+        key = (str(record.get("type")), int(record.get("schema_version", 1)))
+        step = UPCASTERS.get(key)
+        if step is None:
+            return record
+        before = int(record.get("schema_version", 1))
+        record = step(dict(record))
+        record["schema_version"] = before + 1
+
+
 def event_from_record(record: dict[str, Any]) -> Event:
-    """The inverse of :meth:`Event.to_record` (after any upcasting)."""
+    """The inverse of :meth:`Event.to_record`, after upcasting to the current version."""
+    record = upcast(record)
     return Event(
         type=str(record["type"]),
         stream_id=str(record["stream_id"]),

@@ -37,6 +37,7 @@ from choice_workflow.errors import (
 )
 from choice_workflow.events import (
     PROGRAM_STREAM,
+    SEAL_STREAM,
     SECURITY_STREAM,
     Event,
     EventType,
@@ -55,7 +56,7 @@ from choice_workflow.time.calendar import acceptance_deadline
 from choice_workflow.time.clock import Clock, SystemClock
 from choice_workflow.time.instants import ensure_instant
 
-_RESERVED_PREFIXES = ("employer:", PROGRAM_STREAM, SECURITY_STREAM)
+_RESERVED_PREFIXES = ("employer:", PROGRAM_STREAM, SECURITY_STREAM, SEAL_STREAM)
 _RETRIES = 5
 
 Payload = Callable[[Grant | None, pendulum.DateTime], dict[str, Any]]
@@ -94,13 +95,13 @@ class Program:
         clock: Clock | None = None,
         rules: Rules | None = None,
         machine: LifecycleMachine | None = None,
-        required_other: tuple[str, ...] = (),
     ) -> None:
         self._store = store if store is not None else MemoryStore()
         self._clock = clock if clock is not None else SystemClock()
         self._machine = machine if machine is not None else shared_machine()
-        self._required_other = tuple(required_other)
         self._rules = self._start(rules)
+        self.conflicts = 0
+        """How many commands lost a race and were retried (optimistic concurrency)."""
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -501,12 +502,46 @@ class Program:
                         tx, "forfeit", grant.id, who, {}, cid, _forfeit_payload, None, None, now
                     )
             except ConcurrencyConflict:
+                self.conflicts += 1
                 continue  # another writer moved the grant first; it is passed over
             except TransitionRefused:
                 continue  # accepted, declined or withdrawn since it was read
             if wrote:
                 forfeited.append(result)
         return forfeited
+
+    def seal(self, actor: Actor, *, command_id: str | None = None) -> str:
+        """Seal the log: record every stream's head and the RFC 6962 Merkle root over
+        them, and return the root (hex) for publication (docs/audit-format.md)."""
+        from choice_workflow.audit.chain import head_leaf, merkle_root
+
+        if actor.role not in (Role.DEPARTMENT, Role.DIRECTOR, Role.SYSTEM):
+            reason = "only the Department, the Director or the system may seal the log"
+            self._refused_attempt(actor, "seal", SEAL_STREAM, reason)
+            raise NotPermitted("seal", actor.id, actor.role.value, reason, "Ask the Department.")
+        cid = command_id or str(uuid.uuid4())
+        for attempt in range(_RETRIES if self._store.owns_transactions else 1):
+            now = self._clock.now()
+            try:
+                with self._store.transaction() as tx:
+                    earlier = tx.command_events(cid)
+                    if earlier is not None:
+                        return str(earlier[-1].payload["root"])
+                    tx.lock_for_seal()
+                    heads = [h for h in tx.stream_heads() if h[0] != SEAL_STREAM]
+                    root = merkle_root([head_leaf(*h) for h in heads]).hex()
+                    payload = {"heads": [list(h) for h in heads], "root": root}
+                    version = tx.stream_version(SEAL_STREAM) + 1
+                    event = Event(
+                        EventType.SEALED, SEAL_STREAM, version, now, now, actor.id,
+                        actor.role.value, cid, payload,
+                    )  # fmt: skip
+                    tx.append([event])
+                    return root
+            except ConcurrencyConflict:
+                if attempt == _RETRIES - 1 or not self._store.owns_transactions:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- may_<command>: the refusals, without raising ---------------------------------
 
@@ -634,7 +669,7 @@ class Program:
             return Context(
                 employer=employer,
                 application=params["application"],
-                required_other=self._required_other,
+                required_other=self._rules.required_other,
             )
         if name != "approve" or grant is None:
             return Context()
@@ -652,7 +687,7 @@ class Program:
             employer=tx.employer(grant.employer_id),
             application=tx.application(grant.id),
             prior_grants=prior,
-            required_other=self._required_other,
+            required_other=self._rules.required_other,
         )
 
     def _execute(
@@ -710,6 +745,7 @@ class Program:
                     name, grant_id, actor, params, command_id, payload, occurred_at, application
                 )
             except ConcurrencyConflict:
+                self.conflicts += 1
                 if attempt == attempts - 1:
                     raise
             except NotPermitted as refused:

@@ -179,6 +179,9 @@ class Rules:
     small_employer_warning_below: int = 4
     """10 "Eligible employer": MWL 105/3(d) excludes employers of fewer than 4 from
     "employee"; the Act does not, so fewer employees is a warning, not a refusal."""
+    required_other: tuple[str, ...] = ()
+    """15(b)(14): the names of the "other information" items the Director requires of
+    every application; recorded with the Rules so that verify judges as the Program did."""
     federal_minimum_wage: tuple[WageStep, ...] = FEDERAL_MINIMUM_WAGE
     """29 U.S.C. 206(a)(1), dated."""
     illinois_minimum_wage: tuple[WageStep, ...] = ILLINOIS_MINIMUM_WAGE
@@ -326,6 +329,7 @@ _DECODERS: dict[str, Any] = {
     "award_counts": AwardCounts,
     "federal_minimum_wage": lambda rows: _steps(*[(d, r) for d, r in rows]),
     "illinois_minimum_wage": lambda rows: _steps(*[(d, r) for d, r in rows]),
+    "required_other": lambda names: tuple(str(n) for n in names),
 }
 
 
@@ -497,6 +501,10 @@ def _check(rules: Rules) -> list[Problem]:
     if not _whole(s["small_employer_warning_below"], 0):
         reason = "must be a whole number >= 0"
         bad('10 "Eligible employer"', "small_employer_warning_below", reason, "MWL 105/3(d): 4.")
+    other = s["required_other"]
+    if not (isinstance(other, tuple) and all(isinstance(k, str) and k.strip() for k in other)):
+        reason = "must be a tuple of non-empty field names"
+        bad("15(b)(14)", "required_other", reason, "Use ('board_resolution',).")
     zone = s["timezone"]
     if not (isinstance(zone, str) and _zone_ok(zone)):
         bad("99", "timezone", f"unknown time zone {zone!r}", "Use 'America/Chicago'.")

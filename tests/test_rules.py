@@ -519,6 +519,7 @@ ONE_CHANGE: dict[str, dict[str, Any]] = {
     "final_report_months": {"final_report_months": 24},
     "task_force_report_years": {"task_force_report_years": 2},
     "small_employer_warning_below": {"small_employer_warning_below": 5},
+    "required_other": {"required_other": ("board_resolution",)},
     "federal_minimum_wage": {
         "federal_minimum_wage": (
             *FEDERAL_MINIMUM_WAGE,

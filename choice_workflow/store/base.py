@@ -52,6 +52,10 @@ class Transaction(abc.ABC):
         """The version of a stream's last event (0 when empty)."""
 
     @abc.abstractmethod
+    def stream_heads(self) -> list[tuple[str, int, str]]:
+        """Every stream's head as (stream id, version, hash), ordered by stream id."""
+
+    @abc.abstractmethod
     def grant(self, grant_id: str) -> Grant | None:
         """The projection of one grant."""
 
@@ -73,6 +77,10 @@ class Transaction(abc.ABC):
         """The approved grant with the soonest passed deadline, not in ``skip``, locked
         for this transaction; grants another transaction holds are passed over (on
         PostgreSQL: ``FOR UPDATE SKIP LOCKED``), so sweepers can run side by side."""
+
+    def lock_for_seal(self) -> None:  # noqa: B027 - optional hook
+        """Hold off other writers until this transaction ends, so that a seal's heads are
+        exactly the events before it (PostgreSQL: a SHARE ROW EXCLUSIVE table lock)."""
 
     def lock_employer(self, employer_id: str) -> None:  # noqa: B027 - optional hook
         """Serialize commands that judge one employer's grants together (15(g)): on

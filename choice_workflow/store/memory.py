@@ -48,6 +48,12 @@ class _MemoryTransaction(Transaction):
         events = self._s.streams.get(stream_id)
         return events[-1].version if events else 0
 
+    def stream_heads(self) -> list[tuple[str, int, str]]:
+        heads = {k: (v[-1].version, self._s.heads[k]) for k, v in self._s.streams.items() if v}
+        if self.events:  # staged events have no hash before commit
+            raise RuntimeError("stream_heads() must be read before this transaction appends")
+        return [(k, *heads[k]) for k in sorted(heads)]
+
     def grant(self, grant_id: str) -> Grant | None:
         return self.grants_.get(grant_id) or self._s.grants.get(grant_id)
 

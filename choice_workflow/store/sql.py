@@ -27,11 +27,13 @@ from choice_workflow.errors import ChoiceWorkflowError, ConcurrencyConflict
 from choice_workflow.events import Event, canonical_json, event_from_record
 from choice_workflow.lifecycle.grant import Grant, to_us
 from choice_workflow.lifecycle.states import State
+from choice_workflow.store import _faults
 from choice_workflow.store.base import Store, StoredEvent, Transaction
 from choice_workflow.store.schema import Tables, make_tables
 from choice_workflow.store.urls import mask_url
 
 if TYPE_CHECKING:
+    from choice_workflow.audit.verify import Item
     from choice_workflow.domain.application import Application
     from choice_workflow.domain.employer import Employer
 
@@ -153,6 +155,20 @@ class _SqlTransaction(Transaction):
         ).scalar()
         return int(value or 0)
 
+    def stream_heads(self) -> list[tuple[str, int, str]]:
+        e = self.t.events.c
+        last = (
+            sa.select(e.stream_id, sa.func.max(e.version).label("version"))
+            .group_by(e.stream_id)
+            .subquery()
+        )
+        rows = self.conn.execute(
+            sa.select(e.stream_id, e.version, e.hash)
+            .join(last, sa.and_(e.stream_id == last.c.stream_id, e.version == last.c.version))
+            .order_by(e.stream_id)
+        )
+        return [(str(r.stream_id), int(r.version), str(r.hash)) for r in rows]
+
     def grant(self, grant_id: str) -> Grant | None:
         row = self.conn.execute(
             sa.select(self.t.grants).where(self.t.grants.c.id == grant_id)
@@ -197,6 +213,12 @@ class _SqlTransaction(Transaction):
             q = q.with_for_update(skip_locked=True)
         row = self.conn.execute(q).first()
         return None if row is None else _grant_from_row(row)
+
+    def lock_for_seal(self) -> None:
+        if self.conn.dialect.name == "postgresql":
+            name = self.t.events.name
+            table = f'"{self.t.schema}"."{name}"' if self.t.schema else f'"{name}"'
+            self.conn.exec_driver_sql(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
     def lock_employer(self, employer_id: str) -> None:
         if self.conn.dialect.name == "postgresql":
@@ -261,6 +283,7 @@ class _SqlTransaction(Transaction):
                     hint="Reload and retry the command.",
                 ) from exc
             heads[e.stream_id] = (e.version, digest)
+            _faults.reach("after_event_insert")
             if first_position is None:
                 first_position = int(position)
         if first_position is not None:
@@ -394,6 +417,7 @@ class SqlStore(Store):
             return
         with self._engine.begin() as conn:
             yield _SqlTransaction(self, conn)
+            _faults.reach("before_commit")
 
     def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:
         """Every stored event after position ``after``, streamed in pages."""
@@ -416,6 +440,27 @@ class SqlStore(Store):
                     record,
                     r.prev_hash,
                     r.hash,
+                )
+            if len(rows) < page:
+                return
+            position = int(rows[-1].position)
+
+    def audit_items(self) -> Iterator[Item]:
+        """Every stored event with the columns kept beside its record, for verify."""
+        from choice_workflow.audit.verify import Item
+
+        page = 2000
+        t = self.tables.events
+        position = 0
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    sa.select(t).where(t.c.position > position).order_by(t.c.position).limit(page)
+                ).all()
+            for r in rows:
+                m = dict(r._mapping)
+                yield Item(
+                    int(m["position"]), bytes(m["record"]), str(m["prev_hash"]), str(m["hash"]), m
                 )
             if len(rows) < page:
                 return

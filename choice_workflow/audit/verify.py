@@ -1,0 +1,481 @@
+"""Replay and verify: one streaming pass over the stored log.
+
+Replay folds every grant's events through the one transition table (compiled lookups,
+never a ``transitions`` Machine per event) and returns the rebuilt grants. Verify also
+checks each stream's hash chain and versions over the stored bytes, re-runs every
+recorded command's guards at its recorded instant under the recorded Rules, checks
+every seal (and, given one, the published root), and compares the database's
+projections with the replay. Every problem is a :class:`~choice_workflow.audit.findings.Finding`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pendulum
+
+from choice_workflow.actors import Actor, Role
+from choice_workflow.audit.chain import GENESIS, head_leaf, link, merkle_root
+from choice_workflow.audit.findings import Finding, Kind
+from choice_workflow.audit.jsonl import read_lines
+from choice_workflow.errors import ChoiceWorkflowError, InvalidInput
+from choice_workflow.events import (
+    PROGRAM_STREAM,
+    SEAL_STREAM,
+    SECURITY_STREAM,
+    Event,
+    EventType,
+    event_from_record,
+    parse_instant,
+)
+from choice_workflow.lifecycle.context import Command, Context
+from choice_workflow.lifecycle.grant import Grant, IllegalHistory, evolve, to_us
+from choice_workflow.lifecycle.table import GRANT_LIFECYCLE, TransitionTable
+from choice_workflow.rules import Rules
+from choice_workflow.time.instants import ensure_instant
+
+if TYPE_CHECKING:
+    from choice_workflow.domain.application import Application
+    from choice_workflow.domain.employer import Employer
+    from choice_workflow.store.base import Store
+
+Source = "Store | str | Path | Iterable[Item]"
+
+
+@attrs.frozen
+class Item:
+    """One stored event as verify reads it: the bytes that were hashed and their link."""
+
+    position: int
+    record: bytes
+    prev_hash: str
+    hash: str
+    columns: Mapping[str, Any] | None = None
+    """What a SQL store keeps beside the record (stream_id, version, ...), to compare."""
+
+
+@attrs.frozen
+class Report:
+    """What a replay or a verify found."""
+
+    grants: Mapping[str, Grant]
+    findings: tuple[Finding, ...]
+    rules: Rules | None
+    events: int
+    streams: int
+    seals: int
+    last_root: str | None
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found."""
+        return not self.findings
+
+
+def replay(
+    source: Store | str | Path | Iterable[Item], *, as_of: dt.datetime | None = None
+) -> Report:
+    """Rebuild every grant from the log (a store, a JSON Lines file, or items), up to
+    ``as_of`` (an aware instant; events recorded after it are left out). Findings are
+    those the fold itself meets: illegal transitions and unreadable records."""
+    return _Engine(check=False, as_of=as_of).run(_items(source))
+
+
+def verify(
+    source: Store | str | Path | Iterable[Item],
+    *,
+    expected_root: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> Report:
+    """Check the whole log: chains, versions, guards, Rules, seals, projections.
+
+    ``expected_root`` is a published seal root (hex): a log with no seal of that root is
+    a ``root_mismatch`` finding.
+    """
+    from choice_workflow.store.base import Store
+
+    engine = _Engine(check=True, as_of=as_of)
+    report = engine.run(_items(source))
+    extra: list[Finding] = []
+    if expected_root is not None and expected_root.lower() not in engine.roots:
+        extra.append(
+            Finding(
+                Kind.ROOT_MISMATCH,
+                f"no seal in the log has the published root {expected_root}",
+            )
+        )
+    if isinstance(source, Store) and as_of is None:
+        extra += _compare_projections(source, report.grants)
+    return attrs.evolve(report, findings=report.findings + tuple(extra))
+
+
+def _items(source: Store | str | Path | Iterable[Item]) -> Iterator[Item]:
+    from choice_workflow.store.base import Store
+
+    if isinstance(source, Store):
+        audit_rows = getattr(source, "audit_items", None)
+        if audit_rows is not None:
+            yield from audit_rows()
+            return
+        for s in source.stored_events():
+            yield Item(s.position, s.record, s.prev_hash, s.hash)
+        return
+    if isinstance(source, str | Path):
+        for line in read_lines(source):
+            yield Item(line.position, line.record, line.prev_hash, line.hash)
+        return
+    yield from source
+
+
+def _compare_projections(store: Store, grants: Mapping[str, Grant]) -> list[Finding]:
+    with store.transaction() as tx:
+        stored = {g.id: g for g in tx.grants()}
+    found = []
+    for gid in sorted(set(stored) | set(grants)):
+        mine, theirs = grants.get(gid), stored.get(gid)
+        if mine != theirs:
+            found.append(
+                Finding(
+                    Kind.PROJECTION_MISMATCH,
+                    f"the grants table says {_brief(theirs)}, the log says {_brief(mine)}",
+                    gid,
+                    0 if mine is None else mine.version,
+                )
+            )
+    return found
+
+
+def _brief(g: Grant | None) -> str:
+    return "nothing" if g is None else f"{g.state.value} at version {g.version}"
+
+
+_COLUMN_KEYS = (
+    "stream_id",
+    "version",
+    "type",
+    "schema_version",
+    "actor_id",
+    "actor_role",
+    "command_id",
+)
+
+
+class _Engine:
+    """The state of one pass."""
+
+    def __init__(
+        self, *, check: bool, as_of: dt.datetime | None, table: TransitionTable = GRANT_LIFECYCLE
+    ) -> None:
+        self.check = check
+        self.as_of_us = None if as_of is None else to_us(ensure_instant(as_of, "as_of"))
+        self.table = table
+        self.findings: list[Finding] = []
+        self.heads: dict[str, tuple[int, str]] = {}
+        self.grants: dict[str, Grant] = {}
+        self.by_employer: dict[str, list[str]] = {}
+        self.employers: dict[str, Employer] = {}
+        self.pending_apps: dict[str, Application] = {}
+        self.rules: Rules | None = None
+        self.roots: set[str] = set()
+        self.seals = 0
+        self.events = 0
+        self.last_root: str | None = None
+
+    def run(self, items: Iterable[Item]) -> Report:
+        for item in items:
+            self._one(item)
+        return Report(
+            grants=dict(self.grants),
+            findings=tuple(self.findings),
+            rules=self.rules,
+            events=self.events,
+            streams=len(self.heads),
+            seals=self.seals,
+            last_root=self.last_root,
+        )
+
+    def _find(
+        self, kind: Kind, message: str, event: Event | None, item: Item, cites: tuple[str, ...] = ()
+    ) -> None:
+        stream, version = ("", 0) if event is None else (event.stream_id, event.version)
+        self.findings.append(Finding(kind, message, stream, version, item.position, cites))
+
+    def _one(self, item: Item) -> None:
+        try:
+            raw = json.loads(item.record)
+            if not isinstance(raw, dict):
+                raise TypeError("a record is a JSON object")
+            event = event_from_record(raw)
+        except (ValueError, TypeError, KeyError, RecursionError, ChoiceWorkflowError) as exc:
+            if self.check:
+                self.findings.append(
+                    Finding(Kind.MALFORMED, f"unreadable record: {exc}", position=item.position)
+                )
+            return
+        if self.as_of_us is not None and to_us(event.recorded_at) > self.as_of_us:
+            return
+        self.events += 1
+        if self.check:
+            self._integrity(item, event, raw)
+        if event.stream_id == PROGRAM_STREAM:
+            self._program(item, event)
+        elif event.stream_id.startswith("employer:"):
+            self._employer(item, event)
+        elif event.stream_id == SEAL_STREAM:
+            self._seal(item, event)
+        elif event.stream_id != SECURITY_STREAM:
+            self._grant(item, event)
+
+    # -- integrity -----------------------------------------------------------------
+
+    def _integrity(self, item: Item, event: Event, raw: dict[str, Any]) -> None:
+        last_version, last_hash = self.heads.get(event.stream_id, (0, GENESIS))
+        if item.prev_hash != last_hash or link(item.prev_hash, item.record) != item.hash:
+            self._find(Kind.BROKEN_CHAIN, "the hash chain of the stream breaks here", event, item)
+        if event.version == last_version:
+            self._find(
+                Kind.DUPLICATE_VERSION, f"version {event.version} appears twice", event, item
+            )
+        elif event.version < last_version:
+            self._find(
+                Kind.OUT_OF_ORDER, f"version {event.version} follows {last_version}", event, item
+            )
+        elif event.version > last_version + 1:
+            self._find(
+                Kind.STREAM_GAP,
+                f"versions {last_version + 1}-{event.version - 1} are missing",
+                event,
+                item,
+            )
+        self.heads[event.stream_id] = (max(event.version, last_version), item.hash)
+        if item.record != _canonical(raw):
+            self._find(Kind.MALFORMED, "the record is not in canonical form", event, item)
+        if event.occurred_at > event.recorded_at:
+            self._find(
+                Kind.TIME_IMPLAUSIBLE, "the event occurred after it was recorded", event, item
+            )
+        if item.columns is not None:
+            for key in _COLUMN_KEYS:
+                if str(item.columns[key]) != str(
+                    raw.get(key, 1 if key == "schema_version" else None)
+                ):
+                    self._find(
+                        Kind.COLUMN_MISMATCH, f"column {key} disagrees with the record", event, item
+                    )
+            for key, field in (("occurred_us", "occurred_at"), ("recorded_us", "recorded_at")):
+                if int(item.columns[key]) != to_us(parse_instant(str(raw[field]))):
+                    self._find(
+                        Kind.COLUMN_MISMATCH, f"column {key} disagrees with the record", event, item
+                    )
+
+    # -- program, employers, seals -----------------------------------------------------
+
+    def _program(self, item: Item, event: Event) -> None:
+        if event.type != EventType.PROGRAM_STARTED:
+            return
+        try:
+            rules = Rules.from_canonical(dict(event.payload["rules"]))
+        except (ChoiceWorkflowError, KeyError, TypeError, ValueError) as exc:
+            self._find(
+                Kind.RULES_MISMATCH,
+                f"the recorded Rules cannot be read: {exc}",
+                event,
+                item,
+                ("99",),
+            )
+            return
+        if self.check and rules.fingerprint != event.payload.get("fingerprint"):
+            self._find(
+                Kind.RULES_MISMATCH,
+                "the recorded Rules do not match their fingerprint",
+                event,
+                item,
+                ("99",),
+            )
+        if self.rules is None:
+            self.rules = rules
+
+    def _employer(self, item: Item, event: Event) -> None:
+        from choice_workflow.domain.employer import employer_from_data
+
+        try:
+            employer = employer_from_data(event.payload["employer"])
+        except (InvalidInput, KeyError) as exc:
+            if self.check:
+                self._find(Kind.MALFORMED, f"unreadable employer: {exc}", event, item)
+            return
+        self.employers[employer.id] = employer
+
+    def _seal(self, item: Item, event: Event) -> None:
+        self.seals += 1
+        root = str(event.payload.get("root", ""))
+        self.last_root = root
+        if not self.check:
+            return
+        heads = event.payload.get("heads")
+        actual = sorted((s, v, h) for s, (v, h) in self.heads.items() if s != SEAL_STREAM)
+        try:
+            recorded = [(str(s), int(v), str(h)) for s, v, h in heads]  # type: ignore[union-attr]  # checked by the except
+        except (TypeError, ValueError):
+            self._find(Kind.SEAL_MISMATCH, "the seal's heads cannot be read", event, item)
+            return
+        if recorded != actual:
+            differ = sorted({s for s, _, _ in set(recorded) ^ set(actual)})
+            self._find(
+                Kind.SEAL_MISMATCH,
+                f"the seal's heads differ from the log for {', '.join(differ[:5])}",
+                event,
+                item,
+            )
+        if merkle_root([head_leaf(*h) for h in recorded]).hex() != root:
+            self._find(Kind.SEAL_MISMATCH, "the seal's root does not match its heads", event, item)
+        else:
+            self.roots.add(root)
+
+    # -- grants ------------------------------------------------------------------
+
+    def _grant(self, item: Item, event: Event) -> None:
+        spec = self.table.by_event_type.get(event.type)
+        grant = self.grants.get(event.stream_id)
+        if self.check and spec is not None and self.rules is not None:
+            self._guards(item, event, grant)
+        try:
+            updated = evolve(grant, event)
+        except (IllegalHistory, KeyError, ValueError, ArithmeticError) as exc:
+            self._find(Kind.ILLEGAL_TRANSITION, str(exc), event, item)
+            return
+        self.grants[updated.id] = updated
+        if grant is None:
+            self.by_employer.setdefault(updated.employer_id, []).append(updated.id)
+            self._remember_application(item, event)
+        elif event.type == EventType.APPROVED or updated.is_final:
+            self.pending_apps.pop(updated.id, None)
+
+    def _remember_application(self, item: Item, event: Event) -> None:
+        from choice_workflow.domain.application import application_from_data
+
+        try:
+            self.pending_apps[event.stream_id] = application_from_data(event.payload["application"])
+        except (InvalidInput, KeyError) as exc:
+            if self.check:
+                self._find(Kind.MALFORMED, f"unreadable application: {exc}", event, item)
+
+    def _guards(self, item: Item, event: Event, grant: Grant | None) -> None:
+        assert self.rules is not None  # noqa: S101 - checked by the caller
+        spec = self.table.by_event_type[event.type]
+        try:
+            role = Role(event.actor_role)
+        except ValueError:
+            self._find(Kind.NOT_PERMITTED, f"unknown role {event.actor_role!r}", event, item)
+            return
+        if role not in spec.roles:
+            self._find(
+                Kind.NOT_PERMITTED,
+                f"role {role.value} may not {spec.trigger}",
+                event,
+                item,
+                spec.cites,
+            )
+        if grant is not None and grant.state not in spec.sources:
+            return  # the fold reports the illegal transition
+        try:
+            params, context = self._recorded_command(event, grant)
+        except (ChoiceWorkflowError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            self._find(Kind.MALFORMED, f"the recorded command cannot be read: {exc}", event, item)
+            return
+        actor = Actor(
+            event.actor_id,
+            role,
+            employer_id=(grant.employer_id if grant else params.get("employer_id"))
+            if role is Role.EMPLOYER
+            else None,
+        )
+        command = Command(spec.trigger, event.stream_id, actor, event.command_id, params)
+        for guard in spec.guards:
+            for problem in guard(grant, command, context, self.rules, event.recorded_at):
+                self._find(Kind.GUARD_FAILED, problem.reason, event, item, problem.cites)
+
+    def _recorded_command(
+        self, event: Event, grant: Grant | None
+    ) -> tuple[dict[str, Any], Context]:
+        """The params and the context the command had, rebuilt from the log."""
+        from choice_workflow.domain.application import application_from_data
+        from choice_workflow.domain.eligibility import PriorGrant
+
+        assert self.rules is not None  # noqa: S101 - checked by the caller
+        p = event.payload
+        params: dict[str, Any] = {}
+        context = Context()
+        if event.type == EventType.APPLIED:
+            employer_id = str(p["employer_id"])
+            params = {"employer_id": employer_id, "cycle": p.get("cycle", 1)}
+            context = Context(
+                employer=self.employers.get(employer_id),
+                application=application_from_data(p["application"]),
+                required_other=self.rules.required_other,
+            )
+        elif event.type == EventType.APPROVED and grant is not None:
+            params = {"amount": Decimal(str(p["amount"]))}
+            prior = tuple(
+                PriorGrant(
+                    grant_id=g.id,
+                    approved=g.approved_us is not None,
+                    accepted=g.accepted_us is not None,
+                )
+                for gid in self.by_employer.get(grant.employer_id, ())
+                if gid != grant.id and (g := self.grants[gid]) is not None
+            )
+            context = Context(
+                employer=self.employers.get(grant.employer_id),
+                application=self.pending_apps.get(grant.id),
+                prior_grants=prior,
+                required_other=self.rules.required_other,
+            )
+        elif event.type == EventType.NOTICE_CONFIRMED:
+            params = {
+                "channel": p["channel"],
+                "confirmed_at": parse_instant(str(p["confirmed_at"])),
+            }
+            self._check_accept_by(event, params["confirmed_at"])
+        elif event.type == EventType.TRANSITION_BEGUN:
+            params = {"started_at": parse_instant(str(p["started_at"]))}
+        else:
+            params = {
+                k: v for k, v in p.items() if k in ("reason", "description", "evaluation", "notes")
+            }
+            if "evaluation" in params:
+                params["evaluation"] = dict(params["evaluation"])
+        return params, context
+
+    def _check_accept_by(self, event: Event, confirmed_at: pendulum.DateTime) -> None:
+        from choice_workflow.rules import WindowStart
+        from choice_workflow.time.calendar import acceptance_deadline
+
+        assert self.rules is not None  # noqa: S101 - checked by the caller
+        recorded = event.payload.get("accept_by")
+        if self.rules.acceptance_window_starts is not WindowStart.NOTICE:
+            return
+        expected = acceptance_deadline(confirmed_at, self.rules)
+        if recorded is None or parse_instant(str(recorded)) != expected:
+            self.findings.append(
+                Finding(
+                    Kind.GUARD_FAILED,
+                    f"accept_by {recorded} is not 48 hours after the confirmed notice ({expected.isoformat()})",
+                    event.stream_id,
+                    event.version,
+                    0,
+                    ("15(j)",),
+                )
+            )
+
+
+def _canonical(raw: dict[str, Any]) -> bytes:
+    return json.dumps(
+        raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
