@@ -1,5 +1,5 @@
-"""``python -m choice_workflow.demo``: a seeded, simulated grant program with a summary
-and a replay check (every grant's projection against the fold of its events)."""
+"""``python -m choice_workflow.demo``: a seeded, simulated grant program on the embedded
+SQLite default, sealed, exported and verified, with a summary."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ import random
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import pendulum
 
 from choice_workflow.actors import Actor, Role
+from choice_workflow.audit.jsonl import export_log
+from choice_workflow.audit.verify import verify
 from choice_workflow.errors import ChoiceWorkflowError
-from choice_workflow.lifecycle.grant import Grant
 from choice_workflow.lifecycle.states import State
 from choice_workflow.program import Program
 from choice_workflow.samples import sample_application, sample_employer
+from choice_workflow.store.base import Store
+from choice_workflow.store.sql import SqlStore
 from choice_workflow.time.clock import ManualClock
 
 COUNTIES = ("Cook", "Champaign", "Winnebago", "Sangamon", "Jackson", "Adams", "Peoria", "McLean")
@@ -25,12 +29,12 @@ DIRECTOR = Actor("director-demo", Role.DIRECTOR)
 EVALUATOR = Actor("evaluator-demo", Role.EVALUATOR)
 
 
-def simulate(employers: int = 24, seed: int = 2030) -> Program:
+def simulate(employers: int = 24, seed: int = 2030, store: Store | None = None) -> Program:
     """Run ``employers`` employers through one cycle: quick, slow, lapsing and declining
     acceptances, then transitions and evaluations three years on."""
     rng = random.Random(seed)  # noqa: S311 - a seeded simulation, not a secret
     clock = ManualClock(pendulum.datetime(2030, 7, 1, 8, tz="America/Chicago"))
-    program = Program(clock=clock)
+    program = Program(store, clock=clock)
     ids = [f"E{n:03d}" for n in range(1, employers + 1)]
     for eid in ids:
         served = rng.choice((8, 15, 30, 60, 120))
@@ -87,33 +91,41 @@ def simulate(employers: int = 24, seed: int = 2030) -> Program:
     return program
 
 
-def replay_findings(program: Program) -> list[str]:
-    """Every grant whose projection differs from the fold of its events."""
-    findings = []
-    for grant in program.grants():
-        rebuilt = Grant.from_events(program.events(grant.id))
-        if rebuilt != grant:
-            findings.append(
-                f"{grant.id}: projection {grant.state.value} != replay {rebuilt.state.value}"
-            )
-    return findings
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the demo and print its summary; exit 1 on any finding."""
+    """Run the demo and print its summary; exit 1 on any finding.
+
+    Arguments: ``[EMPLOYERS] [OUTPUT_DIR]`` (24 employers into ``demo-output/``).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     employers = int(args[0]) if args else 24
-    program = simulate(employers)
+    out = Path(args[1] if len(args) > 1 else "demo-output")
+    out.mkdir(parents=True, exist_ok=True)
+    database = out / "choice_workflow.sqlite"
+    for leftover in out.glob("choice_workflow.sqlite*"):
+        leftover.unlink()
+    store = SqlStore(f"sqlite:///{database}")
+    program = simulate(employers, store=store)
+    root = program.seal(Actor("seal-demo", Role.SYSTEM))
+    log = out / "log.jsonl"
+    with log.open("wb") as handle:
+        events = export_log(store.stored_events(), handle)
     grants = program.grants()
     states = Counter(g.state.value for g in grants)
-    events = sum(len(program.events(g.id)) for g in grants)
-    print(f"choice_workflow demo: {len(grants)} grants, {events} grant events (in-memory store)")
+    print(f"choice_workflow demo: {len(grants)} grants, {events} events in {database}")
     for state, count in sorted(states.items()):
         print(f"  {state:<14} {count:>4}")
-    findings = replay_findings(program)
+    print(f"sealed: root {root}")
+    print(f"exported: {log}")
+    report = verify(store, expected_root=root)
+    from_file = verify(log, expected_root=root)
+    findings = [*report.findings, *from_file.findings]
     for finding in findings:
         print(f"  finding: {finding}")
-    print(f"replay check: {len(grants)} grants replayed, {len(findings)} findings")
+    store.dispose()
+    print(
+        f"verify: {report.events} events in {report.streams} streams, "
+        f"database and export, {len(findings)} findings"
+    )
     return 1 if findings else 0
 
 

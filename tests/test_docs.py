@@ -49,11 +49,15 @@ def test_the_readme_example_prints_accepted() -> None:
     assert "accepted\n" == done.stdout
 
 
-def test_the_demo_ends_with_zero_findings(capsys: pytest.CaptureFixture[str]) -> None:
-    assert 0 == demo.main(["12"])
+def test_the_demo_ends_with_zero_findings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert 0 == demo.main(["12", str(tmp_path)])
     out = capsys.readouterr().out.splitlines()
-    assert out[-1].endswith("0 findings")
+    assert out[-1].endswith(" 0 findings")
     assert "12 grants" in out[0]
+    assert (tmp_path / "choice_workflow.sqlite").exists()
+    assert (tmp_path / "log.jsonl").read_bytes().startswith(b'{"format":"choice_workflow-log"')
 
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))

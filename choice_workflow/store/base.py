@@ -100,8 +100,14 @@ class Transaction(abc.ABC):
         :class:`~choice_workflow.errors.ConcurrencyConflict`."""
 
     @abc.abstractmethod
-    def put_grant(self, grant: Grant) -> None:
-        """Write a grant's projection (after its events)."""
+    def restore(self, stored: StoredEvent) -> None:
+        """Write an event exactly as another log stored it (its record bytes and its
+        hashes), for an import into an empty store; the chain was verified before."""
+
+    @abc.abstractmethod
+    def put_grant(self, grant: Grant, *, new: bool = False) -> None:
+        """Write a grant's projection (after its events); ``new`` inserts it whatever
+        its version (an import)."""
 
     @abc.abstractmethod
     def put_employer(self, employer: Employer) -> None:

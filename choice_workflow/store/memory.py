@@ -31,6 +31,7 @@ class _MemoryTransaction(Transaction):
         self.employers_: dict[str, Employer] = {}
         self.applications_: dict[str, Application] = {}
         self.versions: dict[str, int] = {}
+        self.restored: list[StoredEvent] = []
 
     def command_events(self, command_id: str) -> tuple[Event, ...] | None:
         staged = tuple(e for e in self.events if e.command_id == command_id)
@@ -105,7 +106,11 @@ class _MemoryTransaction(Transaction):
             self.versions[e.stream_id] = e.version
             self.events.append(e)
 
-    def put_grant(self, grant: Grant) -> None:
+    def restore(self, stored: StoredEvent) -> None:
+        self.restored.append(stored)
+        self.versions[stored.event.stream_id] = stored.event.version
+
+    def put_grant(self, grant: Grant, *, new: bool = False) -> None:
         self.grants_[grant.id] = grant
 
     def put_employer(self, employer: Employer) -> None:
@@ -140,6 +145,14 @@ class MemoryStore(Store):
 
     def _commit(self, tx: _MemoryTransaction) -> None:
         by_command: dict[str, list[Event]] = defaultdict(list)
+        for stored in tx.restored:
+            e = stored.event
+            self.heads[e.stream_id] = stored.hash
+            self.log.append(
+                StoredEvent(len(self.log) + 1, e, stored.record, stored.prev_hash, stored.hash)
+            )
+            self.streams[e.stream_id].append(e)
+            by_command[e.command_id].append(e)
         for e in tx.events:
             record = e.canonical_bytes()
             prev = self.heads.get(e.stream_id, GENESIS)

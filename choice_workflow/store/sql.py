@@ -306,9 +306,41 @@ class _SqlTransaction(Transaction):
                         hint="Retry: it returns the first result.",
                     ) from exc
 
-    def put_grant(self, grant: Grant) -> None:
+    def restore(self, stored: StoredEvent) -> None:
+        e = stored.event
+        position = self.conn.execute(
+            sa.insert(self.t.events)
+            .values(
+                stream_id=e.stream_id,
+                version=e.version,
+                type=e.type,
+                schema_version=e.schema_version,
+                occurred_us=to_us(e.occurred_at),
+                recorded_us=to_us(e.recorded_at),
+                actor_id=e.actor_id,
+                actor_role=e.actor_role,
+                command_id=e.command_id,
+                record=stored.record,
+                prev_hash=stored.prev_hash,
+                hash=stored.hash,
+            )
+            .returning(self.t.events.c.position)
+        ).scalar_one()
+        known = self.conn.execute(
+            sa.select(self.t.commands.c.command_id).where(
+                self.t.commands.c.command_id == e.command_id
+            )
+        ).first()
+        if known is None:
+            self.conn.execute(
+                sa.insert(self.t.commands).values(
+                    command_id=e.command_id, first_position=int(position)
+                )
+            )
+
+    def put_grant(self, grant: Grant, *, new: bool = False) -> None:
         row = _grant_row(grant)
-        if grant.version == 1:
+        if grant.version == 1 or new:
             self.conn.execute(sa.insert(self.t.grants).values(row))
             return
         done = self.conn.execute(
