@@ -3,7 +3,6 @@ SQLite default, sealed, exported and verified, with a summary."""
 
 from __future__ import annotations
 
-import contextlib
 import random
 import sys
 from collections import Counter
@@ -15,7 +14,6 @@ import pendulum
 from choice_workflow.actors import Actor, Role
 from choice_workflow.audit.jsonl import export_log
 from choice_workflow.audit.verify import verify
-from choice_workflow.errors import ChoiceWorkflowError
 from choice_workflow.lifecycle.states import State
 from choice_workflow.program import Program
 from choice_workflow.samples import sample_application, sample_employer
@@ -24,6 +22,8 @@ from choice_workflow.store.sql import SqlStore
 from choice_workflow.time.clock import ManualClock
 
 COUNTIES = ("Cook", "Champaign", "Winnebago", "Sangamon", "Jackson", "Adams", "Peoria", "McLean")
+BEHAVIOURS = ("quick", "slow", "lapse", "decline")
+BATCH = 20  # approvals confirmed per day
 DEPARTMENT = Actor("dol-demo", Role.DEPARTMENT)
 DIRECTOR = Actor("director-demo", Role.DIRECTOR)
 EVALUATOR = Actor("evaluator-demo", Role.EVALUATOR)
@@ -49,36 +49,27 @@ def simulate(employers: int = 24, seed: int = 2030, store: Store | None = None) 
         program.apply(
             sample_application(eid, at=clock.now(), amount=amount), actor, grant_id=f"G-{eid}"
         )
-    for eid in ids:
-        gid = f"G-{eid}"
-        program.review(gid, DEPARTMENT, notes="complete")
-        program.approve(gid, program.grant(gid).amount_requested, DIRECTOR)
-        program.confirm_notice(
-            gid,
-            DEPARTMENT,
-            channel=rng.choice(("email", "address_of_record")),
-            confirmed_at=clock.now(),
-        )
-        clock.advance(minutes=rng.randrange(5, 90))
-    behaviours = {
-        f"G-{eid}": rng.choices(("quick", "slow", "lapse", "decline"), (5, 3, 1, 1))[0]
-        for eid in ids
-    }
-    for gid, how in behaviours.items():
-        actor = Actor(f"{gid[2:]}-user", Role.EMPLOYER, employer_id=gid[2:])
-        if how == "quick":
-            program.accept(gid, actor)
-        elif how == "decline":
-            program.decline(gid, actor, reason="board decided to wait")
-    clock.advance(hours=47)
-    for gid, how in behaviours.items():
-        if how == "slow":
-            actor = Actor(f"{gid[2:]}-user", Role.EMPLOYER, employer_id=gid[2:])
-            # Its 48 hours may have run out: the sweep then forfeits it (15(j)).
-            with contextlib.suppress(ChoiceWorkflowError):
+    behaviours = {eid: rng.choices(BEHAVIOURS, (5, 3, 1, 1))[0] for eid in ids}
+    for first in range(0, len(ids), BATCH):
+        batch = ids[first : first + BATCH]
+        for eid in batch:
+            gid = f"G-{eid}"
+            program.review(gid, DEPARTMENT, notes="complete")
+            program.approve(gid, program.grant(gid).amount_requested, DIRECTOR)
+            channel = rng.choice(("email", "address_of_record"))
+            program.confirm_notice(gid, DEPARTMENT, channel=channel, confirmed_at=clock.now())
+            actor = Actor(f"{eid}-user", Role.EMPLOYER, employer_id=eid)
+            if behaviours[eid] == "quick":
                 program.accept(gid, actor)
-    clock.advance(hours=3)
-    program.sweep()
+            elif behaviours[eid] == "decline":
+                program.decline(gid, actor, reason="board decided to wait")
+            clock.advance(minutes=rng.randrange(1, 10))
+        clock.advance(hours=40)
+        for eid in batch:
+            if behaviours[eid] == "slow":  # late in the window, still in time (15(j))
+                program.accept(f"G-{eid}", Actor(f"{eid}-user", Role.EMPLOYER, employer_id=eid))
+        clock.advance(hours=10)
+        program.sweep()  # the lapsing ones are forfeited (15(j))
     for grant in program.grants(State.ACCEPTED):
         actor = Actor(f"{grant.employer_id}-user", Role.EMPLOYER, employer_id=grant.employer_id)
         program.begin_transition(grant.id, actor, started_at=clock.now())

@@ -134,43 +134,37 @@ def _applied(_: Grant | None, e: Event) -> Grant:
     )
 
 
-def _reviewed(g: Grant, e: Event) -> Grant:
-    return attrs.evolve(g, reviewed_by=e.actor_id)
+def _reviewed(g: Grant, e: Event) -> dict[str, object]:
+    return {"reviewed_by": e.actor_id}
 
 
-def _approved(g: Grant, e: Event) -> Grant:
-    return attrs.evolve(
-        g,
-        amount=Decimal(str(e.payload["amount"])),
-        approved_us=to_us(e.occurred_at),
-        approved_by=e.actor_id,
-        accept_by_us=_ins(e, "accept_by"),
-    )
+def _approved(g: Grant, e: Event) -> dict[str, object]:
+    return {
+        "amount": Decimal(str(e.payload["amount"])),
+        "approved_us": to_us(e.occurred_at),
+        "approved_by": e.actor_id,
+        "accept_by_us": _ins(e, "accept_by"),
+    }
 
 
-def _notice(g: Grant, e: Event) -> Grant:
+def _notice(g: Grant, e: Event) -> dict[str, object]:
     accept_by = _ins(e, "accept_by")
-    return attrs.evolve(
-        g,
-        notice_channel=str(e.payload["channel"]),
-        notice_us=_ins(e, "confirmed_at"),
-        accept_by_us=g.accept_by_us if accept_by is None else accept_by,
-    )
+    return {
+        "notice_channel": str(e.payload["channel"]),
+        "notice_us": _ins(e, "confirmed_at"),
+        "accept_by_us": g.accept_by_us if accept_by is None else accept_by,
+    }
 
 
-def _accepted(g: Grant, e: Event) -> Grant:
-    return attrs.evolve(g, accepted_us=to_us(e.occurred_at))
+def _accepted(g: Grant, e: Event) -> dict[str, object]:
+    return {"accepted_us": to_us(e.occurred_at)}
 
 
-def _transition(g: Grant, e: Event) -> Grant:
-    return attrs.evolve(g, transition_start_us=_ins(e, "started_at"))
+def _transition(g: Grant, e: Event) -> dict[str, object]:
+    return {"transition_start_us": _ins(e, "started_at")}
 
 
-def _same(g: Grant, _: Event) -> Grant:
-    return g
-
-
-_FIELD_UPDATES: dict[str, Callable[[Grant, Event], Grant]] = {
+_FIELD_UPDATES: dict[str, Callable[[Grant, Event], dict[str, object]]] = {
     EventType.REVIEWED: _reviewed,
     EventType.APPROVED: _approved,
     EventType.NOTICE_CONFIRMED: _notice,
@@ -204,7 +198,9 @@ def evolve(grant: Grant | None, event: Event) -> Grant:
         raise IllegalHistory(
             f"grant {grant.id}: {event.type} is not allowed from {grant.state.value}"
         )
-    updated = _FIELD_UPDATES.get(event.type, _same)(grant, event)
+    update = _FIELD_UPDATES.get(event.type)
+    changes = {} if update is None else update(grant, event)
     dest = spec.dest if spec.dest is not None else grant.state
-    ended = to_us(event.occurred_at) if dest.is_final else updated.ended_us
-    return attrs.evolve(updated, state=dest, version=event.version, ended_us=ended)
+    if dest.is_final:
+        changes["ended_us"] = to_us(event.occurred_at)
+    return attrs.evolve(grant, state=dest, version=event.version, **changes)  # type: ignore[arg-type]  # the updaters name Grant fields

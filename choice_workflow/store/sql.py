@@ -118,18 +118,40 @@ def upgrade(
             engine.dispose()
 
 
+class _Statements:
+    """The hot path's statements, built once per store: SQLAlchemy then reuses their
+    cache keys and compiled forms instead of rebuilding them for every command."""
+
+    def __init__(self, t: Tables) -> None:
+        e, c, g = t.events.c, t.commands.c, t.grants.c
+        self.command = sa.select(c.first_position).where(c.command_id == sa.bindparam("cid"))
+        self.grant = sa.select(t.grants).where(g.id == sa.bindparam("gid"))
+        self.head = (
+            sa.select(e.version, e.hash)
+            .where(e.stream_id == sa.bindparam("sid"))
+            .order_by(e.version.desc())
+            .limit(1)
+        )
+        self.insert_event = sa.insert(t.events).returning(e.position)
+        self.insert_command = sa.insert(t.commands)
+        self.insert_grant = sa.insert(t.grants)
+        self.update_grant = (
+            sa.update(t.grants)
+            .where(g.id == sa.bindparam("b_id"), g.version < sa.bindparam("b_version"))
+            .values({name: sa.bindparam(name) for name in _GRANT_COLUMNS if name != "id"})
+        )
+
+
 class _SqlTransaction(Transaction):
     def __init__(self, store: SqlStore, conn: Connection) -> None:
         self.s = store
         self.t = store.tables
+        self.q = store.statements
         self.conn = conn
+        self.commands_written: set[str] = set()
 
     def command_events(self, command_id: str) -> tuple[Event, ...] | None:
-        found = self.conn.execute(
-            sa.select(self.t.commands.c.first_position).where(
-                self.t.commands.c.command_id == command_id
-            )
-        ).first()
+        found = self.conn.execute(self.q.command, {"cid": command_id}).first()
         if found is None:
             return None
         rows = self.conn.execute(
@@ -170,9 +192,7 @@ class _SqlTransaction(Transaction):
         return [(str(r.stream_id), int(r.version), str(r.hash)) for r in rows]
 
     def grant(self, grant_id: str) -> Grant | None:
-        row = self.conn.execute(
-            sa.select(self.t.grants).where(self.t.grants.c.id == grant_id)
-        ).first()
+        row = self.conn.execute(self.q.grant, {"gid": grant_id}).first()
         return None if row is None else _grant_from_row(row)
 
     def grants(self, state: State | None = None) -> list[Grant]:
@@ -249,12 +269,7 @@ class _SqlTransaction(Transaction):
         first_position: int | None = None
         for e in events:
             if e.stream_id not in heads:
-                row = self.conn.execute(
-                    sa.select(self.t.events.c.version, self.t.events.c.hash)
-                    .where(self.t.events.c.stream_id == e.stream_id)
-                    .order_by(self.t.events.c.version.desc())
-                    .limit(1)
-                ).first()
+                row = self.conn.execute(self.q.head, {"sid": e.stream_id}).first()
                 heads[e.stream_id] = (
                     (0, GENESIS) if row is None else (int(row.version), str(row.hash))
                 )
@@ -274,9 +289,7 @@ class _SqlTransaction(Transaction):
                 "prev_hash": prev, "hash": digest,
             }  # fmt: skip
             try:
-                position = self.conn.execute(
-                    sa.insert(self.t.events).values(values).returning(self.t.events.c.position)
-                ).scalar_one()
+                position = self.conn.execute(self.q.insert_event, values).scalar_one()
             except sa.exc.IntegrityError as exc:
                 raise ConcurrencyConflict(
                     f"another writer added version {e.version} of stream {e.stream_id}",
@@ -288,18 +301,16 @@ class _SqlTransaction(Transaction):
                 first_position = int(position)
         if first_position is not None:
             command_id = events[0].command_id
-            exists = self.conn.execute(
-                sa.select(self.t.commands.c.command_id).where(
-                    self.t.commands.c.command_id == command_id
-                )
-            ).first()
-            if exists is None:
+            # The Program checked the command id at the start of this transaction; a
+            # command that appends twice records its id once.
+            if command_id not in self.commands_written:
+                self.commands_written.add(command_id)
                 try:
                     self.conn.execute(
-                        sa.insert(self.t.commands).values(
-                            command_id=command_id, first_position=first_position
-                        )
+                        self.q.insert_command,
+                        {"command_id": command_id, "first_position": first_position},
                     )
+                    _faults.reach("after_command_insert")
                 except sa.exc.IntegrityError as exc:
                     raise ConcurrencyConflict(
                         f"command {command_id} was recorded by another writer",
@@ -341,17 +352,17 @@ class _SqlTransaction(Transaction):
     def put_grant(self, grant: Grant, *, new: bool = False) -> None:
         row = _grant_row(grant)
         if grant.version == 1 or new:
-            self.conn.execute(sa.insert(self.t.grants).values(row))
+            self.conn.execute(self.q.insert_grant, row)
+            _faults.reach("after_projection")
             return
-        done = self.conn.execute(
-            sa.update(self.t.grants)
-            .where(self.t.grants.c.id == grant.id, self.t.grants.c.version < grant.version)
-            .values(row)
-        )
+        row["b_id"] = row.pop("id")
+        row["b_version"] = grant.version
+        done = self.conn.execute(self.q.update_grant, row)
         if done.rowcount != 1:
             raise ConcurrencyConflict(
                 f"grant {grant.id} changed meanwhile", hint="Reload and retry the command."
             )
+        _faults.reach("after_projection")
 
     def put_employer(self, employer: Employer) -> None:
         from choice_workflow.domain.employer import employer_to_data
@@ -395,6 +406,7 @@ class SqlStore(Store):
         migrate: bool = True,
     ) -> None:
         self.tables: Tables = make_tables(prefix, schema)
+        self.statements = _Statements(self.tables)
         self._connection: Connection | None = target if isinstance(target, Connection) else None
         self._owns_engine = isinstance(target, str)
         if isinstance(target, str):
