@@ -53,7 +53,13 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 def metric(
-    name: str, unit: str, value: float, baseline: str, baseline_value: float, higher_is_better: bool, repetitions: int
+    name: str,
+    unit: str,
+    value: float,
+    baseline: str,
+    baseline_value: float,
+    higher_is_better: bool,
+    repetitions: int,
 ) -> dict[str, Any]:
     """One comparison in the results.json shape."""
     return {

@@ -20,12 +20,12 @@ import pendulum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import HERE, interleaved, median, metric, report, timed  # noqa: E402
-from choice_workflow import Actor, ManualClock, Program, Role  # noqa: E402
-from choice_workflow.audit import verify  # noqa: E402
-from choice_workflow.demo import simulate  # noqa: E402
-from choice_workflow.samples import sample_application, sample_employer  # noqa: E402
-from choice_workflow.store.sql import SqlStore  # noqa: E402
+from benchmarks._common import HERE, interleaved, median, metric, report, timed
+from choice_workflow import Actor, ManualClock, Program, Role
+from choice_workflow.audit import verify
+from choice_workflow.demo import simulate
+from choice_workflow.samples import sample_application, sample_employer
+from choice_workflow.store.sql import SqlStore
 
 WRITES = 300
 REPS = 5
@@ -37,7 +37,11 @@ def durable_program(tmp: Path) -> tuple[Program, SqlStore]:
     clock = ManualClock(pendulum.datetime(2030, 7, 1, 9, tz="America/Chicago"))
     program = Program(store, clock=clock)
     program.register_employer(sample_employer("E1", at=clock.now()), DEPARTMENT)
-    program.apply(sample_application("E1", at=clock.now()), Actor("e", Role.EMPLOYER, employer_id="E1"), grant_id="G1")
+    program.apply(
+        sample_application("E1", at=clock.now()),
+        Actor("e", Role.EMPLOYER, employer_id="E1"),
+        grant_id="G1",
+    )
     return program, store
 
 
@@ -53,7 +57,9 @@ def raw_writes(path: Path) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, stream TEXT, version INTEGER, body BLOB)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, stream TEXT, version INTEGER, body BLOB)"
+    )
     body = b'{"payload":{"notes":"checked"},"type":"Reviewed"}' * 4
 
     def run() -> None:
@@ -74,7 +80,8 @@ def main() -> None:
         tmp = Path(d)
         program, store = durable_program(tmp)
         runs = interleaved(
-            {"ours": lambda: ours_writes(program), "raw": lambda: raw_writes(tmp / "raw.sqlite")}, REPS
+            {"ours": lambda: ours_writes(program), "raw": lambda: raw_writes(tmp / "raw.sqlite")},
+            REPS,
         )
         store.dispose()
         metrics.append(
