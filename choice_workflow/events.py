@@ -24,6 +24,8 @@ PROGRAM_STREAM = "program"
 SECURITY_STREAM = "security"
 """The stream of refused attempts (NotPermitted)."""
 SEAL_STREAM = "seal"
+CYCLE_STREAM_PREFIX = "cycle:"
+"""The stream of cycle N is ``cycle:N``: its opening, appropriations and selections."""
 """The stream of seals: each lists every other stream's head and their Merkle root."""
 
 
@@ -47,6 +49,11 @@ class EventType:
     TERMINATED = "Terminated"
     EVALUATED = "Evaluated"
     ACCESS_REFUSED = "AccessRefused"
+    CYCLE_OPENED = "CycleOpened"
+    APPROPRIATION_SET = "AppropriationSet"
+    AWARDS_SELECTED = "AwardsSelected"
+    DISBURSED = "Disbursed"
+    REFERRED = "Referred"
     SEALED = "Sealed"
 
 

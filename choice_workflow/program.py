@@ -9,19 +9,33 @@ never exposed (mypy cannot see dynamic triggers: transitions #574, #658).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pendulum
 
 from choice_workflow.actors import Actor, Role
+from choice_workflow.allocation import (
+    Candidate,
+    Cycle,
+    Selection,
+    Stratum,
+    apply_delta,
+    disbursement_schedule,
+    ledger_delta,
+    select_awards,
+    stratum_of,
+)
 from choice_workflow.domain.application import (
     Application,
     application_to_data,
 )
+from choice_workflow.domain.counties import CountyTable
 from choice_workflow.domain.eligibility import PriorGrant
 from choice_workflow.domain.employer import Employer, employer_to_data
 from choice_workflow.domain.money import to_money
@@ -36,6 +50,7 @@ from choice_workflow.errors import (
     UnknownGrant,
 )
 from choice_workflow.events import (
+    CYCLE_STREAM_PREFIX,
     PROGRAM_STREAM,
     SEAL_STREAM,
     SECURITY_STREAM,
@@ -49,10 +64,14 @@ from choice_workflow.lifecycle.context import Command, Context
 from choice_workflow.lifecycle.grant import Grant, evolve, from_us, to_us
 from choice_workflow.lifecycle.machine import LifecycleMachine, shared_machine
 from choice_workflow.lifecycle.states import State
-from choice_workflow.rules import Rules, WindowStart
+from choice_workflow.rules import AwardCounts, Rules, WindowStart
 from choice_workflow.store.base import Store, Transaction
 from choice_workflow.store.memory import MemoryStore
-from choice_workflow.time.calendar import acceptance_deadline
+from choice_workflow.time.calendar import (
+    acceptance_deadline,
+    cycle_two_earliest,
+    first_award_instant,
+)
 from choice_workflow.time.clock import Clock, SystemClock
 from choice_workflow.time.instants import ensure_instant
 
@@ -67,6 +86,10 @@ def _forfeit_payload(grant: Grant | None, now: pendulum.DateTime) -> dict[str, A
         None if grant is None or grant.accept_by is None else format_instant(grant.accept_by)
     )
     return {"accept_by": accept_by}
+
+
+def _instant(us: int | None) -> pendulum.DateTime | None:
+    return None if us is None else from_us(us)
 
 
 class RulesMismatch(ChoiceWorkflowError):
@@ -95,10 +118,12 @@ class Program:
         clock: Clock | None = None,
         rules: Rules | None = None,
         machine: LifecycleMachine | None = None,
+        counties: CountyTable | None = None,
     ) -> None:
         self._store = store if store is not None else MemoryStore()
         self._clock = clock if clock is not None else SystemClock()
         self._machine = machine if machine is not None else shared_machine()
+        self._counties = counties if counties is not None else CountyTable.illinois()
         self._rules = self._start(rules)
         self.conflicts = 0
         """How many commands lost a race and were retried (optimistic concurrency)."""
@@ -231,6 +256,289 @@ class Program:
         if found is None:
             raise UnknownEmployer(employer_id)
         return found
+
+    # -- cycles and funds (15(a), 15(f)) -----------------------------------------------
+
+    def open_cycle(
+        self,
+        number: int,
+        actor: Actor,
+        *,
+        appropriation: Decimal | str | int,
+        opens_at: dt.datetime | None = None,
+        applications_close: dt.datetime | None = None,
+        command_id: str | None = None,
+    ) -> Cycle:
+        """15(a), 15(f): the Director opens cycle 1 or 2 with its appropriation. Cycle 1
+        opens no earlier than July 1, 2030; cycle 2 no earlier than cycle 1's opening plus
+        2 years (the defaults); there is no third cycle."""
+        money = to_money(appropriation, "appropriation", ("15(a)",))
+        self._director_only(actor, "open_cycle", f"{CYCLE_STREAM_PREFIX}{number}")
+        now = self._clock.now()
+
+        def build(tx: Transaction) -> tuple[list[Event], Cycle]:
+            problems = []
+            if (
+                not isinstance(number, int)
+                or isinstance(number, bool)
+                or not 1 <= number <= self._rules.cycles
+            ):
+                raise InvalidInput(
+                    [
+                        Problem(
+                            ("15(f)",),
+                            f"the Act provides {self._rules.cycles} grant cycles, not {number!r}",
+                            "Open cycle 1 or 2.",
+                            "number",
+                        )
+                    ]
+                )
+            if tx.cycle(number) is not None:
+                problems.append(
+                    Problem(
+                        ("15(f)",),
+                        f"cycle {number} is already open",
+                        "Set its appropriation instead.",
+                    )
+                )
+            first = tx.cycle(1)
+            if number == 1:
+                earliest = first_award_instant(self._rules)
+                cite = "15(a)"
+            elif first is None:
+                problems.append(
+                    Problem(("15(f)",), "cycle 2 follows cycle 1", "Open cycle 1 first.")
+                )
+                earliest, cite = first_award_instant(self._rules), "15(f)"
+            else:
+                earliest, cite = cycle_two_earliest(from_us(first.opens_us), self._rules), "15(f)"
+            opening = earliest if opens_at is None else ensure_instant(opens_at, "opens_at", cite)
+            if opening < earliest:
+                problems.append(
+                    Problem(
+                        (cite,),
+                        f"cycle {number} may open no earlier than {earliest.in_timezone(self._rules.timezone).isoformat()}",
+                        "Choose a later opening.",
+                        "opens_at",
+                    )
+                )
+            close = (
+                None
+                if applications_close is None
+                else ensure_instant(applications_close, "applications_close", "15(f)")
+            )
+            if money < 0:
+                problems.append(
+                    Problem(
+                        ("15(a)",),
+                        "an appropriation cannot be negative",
+                        "Use an amount of at least 0.",
+                        "appropriation",
+                    )
+                )
+            if problems:
+                raise TransitionRefused("open_cycle", f"{CYCLE_STREAM_PREFIX}{number}", problems)
+            cycle = Cycle(number, to_us(opening), None if close is None else to_us(close), money)
+            payload = {
+                "cycle": number, "opens_at": format_instant(opening), "appropriation": money_text(money),
+                "applications_close": None if close is None else format_instant(close),
+            }  # fmt: skip
+            return [
+                self._cycle_event(tx, EventType.CYCLE_OPENED, number, actor, now, payload)
+            ], cycle
+
+        return self._cycle_command(build, command_id)
+
+    def set_appropriation(
+        self,
+        number: int,
+        amount: Decimal | str | int,
+        actor: Actor,
+        *,
+        command_id: str | None = None,
+    ) -> Cycle:
+        """15(a): the Director sets a cycle's appropriation; never below what its
+        approvals hold and have been paid."""
+        money = to_money(amount, "appropriation", ("15(a)",))
+        self._director_only(actor, "set_appropriation", f"{CYCLE_STREAM_PREFIX}{number}")
+        now = self._clock.now()
+
+        def build(tx: Transaction) -> tuple[list[Event], Cycle]:
+            cycle = tx.cycle(number, lock=True)
+            if cycle is None:
+                raise TransitionRefused(
+                    "set_appropriation",
+                    f"{CYCLE_STREAM_PREFIX}{number}",
+                    [Problem(("15(f)",), f"cycle {number} is not open", "Open it first.")],
+                )
+            changed = attrs.evolve(cycle, appropriation=money)
+            if not changed.balanced():
+                raise TransitionRefused(
+                    "set_appropriation",
+                    f"{CYCLE_STREAM_PREFIX}{number}",
+                    [
+                        Problem(
+                            ("15(a)",),
+                            f"${money:,.2f} is less than the ${cycle.reserved + cycle.disbursed:,.2f} already held and paid",
+                            "Subject to appropriation: keep at least what is committed.",
+                            "amount",
+                        )
+                    ],
+                )
+            payload = {"cycle": number, "appropriation": money_text(money)}
+            return [
+                self._cycle_event(tx, EventType.APPROPRIATION_SET, number, actor, now, payload)
+            ], changed
+
+        return self._cycle_command(build, command_id)
+
+    def cycle(self, number: int) -> Cycle:
+        """A cycle and its ledger."""
+        with self._store.transaction() as tx:
+            found = tx.cycle(number)
+        if found is None:
+            raise InvalidInput(
+                [
+                    Problem(
+                        ("15(f)",),
+                        f"cycle {number} is not open",
+                        "Open it with open_cycle.",
+                        "number",
+                    )
+                ]
+            )
+        return found
+
+    def select_awards(
+        self, number: int, actor: Actor, *, command_id: str | None = None
+    ) -> Selection:
+        """15(d), 15(e): rank the cycle's eligible, complete applications into proposed
+        awards and a waitlist, and record the selection. Proposals become awards by the
+        Director's usual approve command."""
+        from choice_workflow.domain.application import validate_application
+        from choice_workflow.domain.eligibility import check_eligibility
+
+        self._director_only(actor, "select_awards", f"{CYCLE_STREAM_PREFIX}{number}")
+        now = self._clock.now()
+        chosen: list[Selection] = []
+
+        def build(tx: Transaction) -> tuple[list[Event], Cycle]:
+            cycle = tx.cycle(number, lock=True)
+            if cycle is None:
+                raise TransitionRefused(
+                    "select_awards",
+                    f"{CYCLE_STREAM_PREFIX}{number}",
+                    [Problem(("15(f)",), f"cycle {number} is not open", "Open it first.")],
+                )
+            candidates = []
+            for g in tx.grants(State.APPLIED):
+                employer, application = tx.employer(g.employer_id), tx.application(g.id)
+                if g.cycle != number or employer is None or application is None:
+                    continue
+                prior = tuple(
+                    PriorGrant(grant_id=o.id, approved=o.approved_us is not None, accepted=o.accepted_us is not None)
+                    for o in tx.grants_of_employer(g.employer_id) if o.id != g.id
+                )  # fmt: skip
+                if not check_eligibility(
+                    employer, at=now, rules=self._rules, prior_grants=prior
+                ).eligible:
+                    continue
+                problems = validate_application(
+                    application,
+                    employer=employer,
+                    at=g.applied_at,
+                    rules=self._rules,
+                    required_other=self._rules.required_other,
+                )
+                if any(p.is_error for p in problems):
+                    continue
+                area, setting, band = stratum_of(employer, self._counties, self._rules)
+                candidates.append(
+                    Candidate(g.id, g.amount_requested, area, setting, band, g.applied_us)
+                )
+            selection = select_awards(number, candidates, cycle.available, self._rules)
+            chosen.append(selection)
+            changed = attrs.evolve(cycle, waitlist=selection.waitlist, referred=())
+            event = self._cycle_event(
+                tx, EventType.AWARDS_SELECTED, number, actor, now, selection.to_data()
+            )
+            return [event], changed
+
+        self._cycle_command(build, command_id)
+        return chosen[-1]
+
+    def disburse(self, grant_id: str, actor: Actor, *, command_id: str | None = None) -> Grant:
+        """15(a), 15(f): the Department pays the grant's next instalment of its schedule."""
+        grant = self.grant(grant_id)
+        schedule = () if grant.amount is None else disbursement_schedule(grant.amount, self._rules)
+        k = grant.instalments + 1
+        amount = schedule[k - 1] if 0 < k <= len(schedule) else Decimal("0.00")
+
+        def payload(g: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
+            return {"amount": money_text(amount), "instalment": k}
+
+        return self._execute("disburse", grant_id, actor, {"amount": amount}, command_id, payload)
+
+    def _director_only(self, actor: Actor, command: str, target: str) -> None:
+        if not isinstance(actor, Actor):
+            raise InvalidInput(
+                [
+                    Problem(
+                        (),
+                        f"expected an Actor, got {type(actor).__name__}",
+                        "Pass Actor(id, Role...).",
+                        "actor",
+                    )
+                ]
+            )
+        if actor.role is not Role.DIRECTOR:
+            reason = "only the Director may"
+            self._refused_attempt(actor, command, target, reason)
+            raise NotPermitted(command, actor.id, actor.role.value, reason, "Ask the Director.")
+
+    def _cycle_event(
+        self,
+        tx: Transaction,
+        kind: str,
+        number: int,
+        actor: Actor,
+        now: pendulum.DateTime,
+        payload: dict[str, Any],
+    ) -> Event:
+        stream = f"{CYCLE_STREAM_PREFIX}{number}"
+        return Event(
+            kind,
+            stream,
+            tx.stream_version(stream) + 1,
+            now,
+            now,
+            actor.id,
+            actor.role.value,
+            "",
+            payload,
+        )
+
+    def _cycle_command(
+        self, build: Callable[[Transaction], tuple[list[Event], Cycle]], command_id: str | None
+    ) -> Cycle:
+        cid = command_id or str(uuid.uuid4())
+        for attempt in range(_RETRIES if self._store.owns_transactions else 1):
+            try:
+                with self._store.transaction() as tx:
+                    if tx.command_events(cid) is not None:
+                        number = int(tx.command_events(cid)[0].payload["cycle"])  # type: ignore[index]  # not None: checked
+                        found = tx.cycle(number)
+                        assert found is not None  # noqa: S101 - its events are there
+                        return found
+                    events, cycle = build(tx)
+                    tx.append([attrs.evolve(e, command_id=cid) for e in events])
+                    tx.put_cycle(cycle)
+                    return cycle
+            except ConcurrencyConflict:
+                self.conflicts += 1
+                if attempt == _RETRIES - 1 or not self._store.owns_transactions:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- commands ----------------------------------------------------------------------
 
@@ -616,6 +924,14 @@ class Program:
             {"evaluation": {"pending": True} if evaluation is None else dict(evaluation)},
         )
 
+    def may_disburse(self, grant_id: str, actor: Actor) -> tuple[Problem, ...]:
+        """Why ``disburse`` would be refused now (empty: the next instalment is due)."""
+        grant = self.grant(grant_id)
+        schedule = () if grant.amount is None else disbursement_schedule(grant.amount, self._rules)
+        k = grant.instalments + 1
+        amount = schedule[k - 1] if 0 < k <= len(schedule) else Decimal("0.00")
+        return self._may("disburse", grant_id, actor, {"amount": amount})
+
     def may_forfeit(self, grant_id: str, actor: Actor | None = None) -> tuple[Problem, ...]:
         """Why the sweep would not forfeit this grant now."""
         return self._may("forfeit", grant_id, actor or Actor.system(), {})
@@ -666,14 +982,18 @@ class Program:
             employer = tx.employer(employer_id)
             if employer is None:
                 raise UnknownEmployer(employer_id)
+            cycle = tx.cycle(int(params["cycle"])) if isinstance(params["cycle"], int) else None
             return Context(
                 employer=employer,
                 application=params["application"],
                 required_other=self._rules.required_other,
+                applications_close=None if cycle is None else _instant(cycle.applications_close_us),
             )
         if name != "approve" or grant is None:
             return Context()
         tx.lock_employer(grant.employer_id)
+        cycle = tx.cycle(grant.cycle, lock=True)
+        first = tx.cycle(1) if grant.cycle != 1 else cycle
         prior = tuple(
             PriorGrant(
                 grant_id=g.id,
@@ -688,6 +1008,9 @@ class Program:
             application=tx.application(grant.id),
             prior_grants=prior,
             required_other=self._rules.required_other,
+            cycle_opening=None if cycle is None else from_us(cycle.opens_us),
+            cycle_one_opening=None if first is None else from_us(first.opens_us),
+            funds_available=None if cycle is None else cycle.available,
         )
 
     def _execute(
@@ -787,7 +1110,7 @@ class Program:
         whether events were written (False for a command id seen before)."""
         earlier = tx.command_events(command_id)
         if earlier is not None:
-            return self._replayed_result(tx, earlier), False
+            return self._replayed_result(tx, earlier, grant_id), False
         grant = tx.grant(grant_id)
         if grant is None and name != "apply":
             raise UnknownGrant(grant_id)
@@ -806,12 +1129,105 @@ class Program:
         tx.put_grant(updated)
         if application is not None:
             tx.put_application(grant_id, application)
+        self._ledger(tx, name, grant, updated, command_id, now)
         return updated, True
 
+    def _ledger(
+        self,
+        tx: Transaction,
+        name: str,
+        before: Grant | None,
+        after: Grant,
+        command_id: str,
+        now: pendulum.DateTime,
+    ) -> None:
+        """The command's effects on its cycle, in its transaction: reserve, release, pay
+        (15(a)); the one award of the employer (15(g)); the next applicant (15(j))."""
+        reserved, disbursed = ledger_delta(before, after)
+        if reserved or disbursed:
+            cycle = tx.cycle(after.cycle, lock=True)
+            if cycle is None:
+                raise TransitionRefused(
+                    name, after.id,
+                    [Problem(("15(a)",), f"cycle {after.cycle} has no ledger", "Open the cycle first.")],
+                )  # fmt: skip
+            cycle = apply_delta(cycle, reserved, disbursed)
+            if not cycle.balanced():
+                raise TransitionRefused(
+                    name, after.id,
+                    [Problem(("15(a)",), f"cycle {after.cycle} would hold ${cycle.reserved + cycle.disbursed:,.2f} "
+                             f"of ${cycle.appropriation:,.2f} appropriated", "Subject to appropriation: reduce the amount.")],
+                )  # fmt: skip
+            tx.put_cycle(cycle)
+            if reserved < 0 and after.is_final:
+                self._refer_next(tx, cycle, after, command_id, now)
+        counts = self._rules.award_counts
+        if (name == "approve" and counts is AwardCounts.APPROVED) or (
+            name == "accept" and counts is AwardCounts.ACCEPTED
+        ):
+            tx.record_award(after.employer_id, after.id)
+
+    def _refer_next(
+        self,
+        tx: Transaction,
+        cycle: Cycle,
+        released: Grant,
+        command_id: str,
+        now: pendulum.DateTime,
+    ) -> None:
+        """15(j): returned funds go "for further consideration to the next applicant"."""
+        if cycle.available < self._rules.min_award:
+            return
+        waiting = [
+            w.grant_id for w in cycle.waitlist
+            if (g := tx.grant(w.grant_id)) is not None and g.state is State.APPLIED
+        ]  # fmt: skip
+        chosen = cycle.next_applicant(self._stratum(tx, released), waiting)
+        if chosen is None:
+            return
+        target = tx.grant(chosen.grant_id)
+        assert target is not None  # noqa: S101 - it is in `waiting`
+        offered = min(chosen.amount, cycle.available)
+        payload = {
+            "from_grant": released.id,
+            "reason": released.state.value,
+            "offered": money_text(offered),
+            "available": money_text(cycle.available),
+        }
+        system = Actor.system()
+        event = Event(
+            EventType.REFERRED, target.id, target.version + 1, now, now, system.id,
+            system.role.value, command_id, payload,
+        )  # fmt: skip
+        referred = evolve(target, event)
+        tx.append([event])
+        tx.put_grant(referred)
+        tx.put_cycle(attrs.evolve(cycle, referred=(*cycle.referred, target.id)))
+        if self._rules.auto_approve_next:
+            with contextlib.suppress(TransitionRefused):
+                self._command(
+                    tx, "approve", target.id, system, {"amount": offered}, f"{command_id}:next",
+                    lambda g, n: {"amount": money_text(offered), "accept_by": self._approval_deadline(n)},
+                    None, None, now,
+                )  # fmt: skip
+
+    def _approval_deadline(self, now: pendulum.DateTime) -> str | None:
+        if self._rules.acceptance_window_starts is WindowStart.APPROVAL:
+            return format_instant(acceptance_deadline(now, self._rules))
+        return None
+
+    def _stratum(self, tx: Transaction, grant: Grant) -> Stratum | None:
+        """15(d), 15(e): the stratum of a grant's employer (None when unknown)."""
+        employer = tx.employer(grant.employer_id)
+        if employer is None:
+            return None
+        return stratum_of(employer, self._counties, self._rules)
+
     @staticmethod
-    def _replayed_result(tx: Transaction, earlier: tuple[Event, ...]) -> Grant:
+    def _replayed_result(tx: Transaction, earlier: tuple[Event, ...], grant_id: str) -> Grant:
         """The grant as the earlier run of a command left it."""
-        last = earlier[-1]
+        mine = [e for e in earlier if e.stream_id == grant_id] or list(earlier)
+        last = mine[-1]
         return Grant.from_events(e for e in tx.stream(last.stream_id) if e.version <= last.version)
 
     def _may(

@@ -179,6 +179,15 @@ class Rules:
     small_employer_warning_below: int = 4
     """10 "Eligible employer": MWL 105/3(d) excludes employers of fewer than 4 from
     "employee"; the Act does not, so fewer employees is a warning, not a refusal."""
+    size_band_edges: tuple[int, ...] = (10, 25, 50, 100)
+    """15(e) reading: the size bands of "employers ... serving different numbers of
+    individuals", by individuals paid under 14(c): 1-10, 11-25, 26-50, 51-100, 101+."""
+    auto_approve_next: bool = False
+    """15(j) reading: when a grant returns for "the next applicant", put the next
+    waitlisted application before the Director (default) or approve it at once."""
+    disbursement_quarters: int = 12
+    """15(f): the grant is paid over its 3-year period in this many equal instalments
+    (quarterly by default), the cents left over paid with the first ones."""
     required_other: tuple[str, ...] = ()
     """15(b)(14): the names of the "other information" items the Director requires of
     every application; recorded with the Rules so that verify judges as the Program did."""
@@ -330,6 +339,7 @@ _DECODERS: dict[str, Any] = {
     "federal_minimum_wage": lambda rows: _steps(*[(d, r) for d, r in rows]),
     "illinois_minimum_wage": lambda rows: _steps(*[(d, r) for d, r in rows]),
     "required_other": lambda names: tuple(str(n) for n in names),
+    "size_band_edges": lambda edges: tuple(int(e) for e in edges),
 }
 
 
@@ -501,6 +511,23 @@ def _check(rules: Rules) -> list[Problem]:
     if not _whole(s["small_employer_warning_below"], 0):
         reason = "must be a whole number >= 0"
         bad('10 "Eligible employer"', "small_employer_warning_below", reason, "MWL 105/3(d): 4.")
+    edges = s["size_band_edges"]
+    if not (
+        isinstance(edges, tuple)
+        and edges
+        and all(_whole(e, 1) for e in edges)
+        and list(edges) == sorted(set(edges))
+    ):
+        bad(
+            "15(e)",
+            "size_band_edges",
+            "must be increasing whole numbers >= 1",
+            "Use (10, 25, 50, 100).",
+        )
+    if not isinstance(s["auto_approve_next"], bool):
+        bad("15(j)", "auto_approve_next", "must be True or False", "The default: False.")
+    if not _whole(s["disbursement_quarters"], 1):
+        bad("15(f)", "disbursement_quarters", "must be a whole number >= 1", "Quarterly: 12.")
     other = s["required_other"]
     if not (isinstance(other, tuple) and all(isinstance(k, str) and k.strip() for k in other)):
         reason = "must be a tuple of non-empty field names"

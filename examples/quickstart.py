@@ -23,6 +23,7 @@ def main() -> None:
 
     for employer_id in ("E1", "E2"):
         program.register_employer(sample_employer(employer_id, at=clock.now()), department)
+    program.open_cycle(1, director, appropriation="100000.00")
     program.apply(sample_application("E1", at=clock.now()), e1, grant_id="G1")
     program.apply(sample_application("E2", at=clock.now(), amount="12000.00"), e2, grant_id="G2")
 

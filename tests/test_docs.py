@@ -55,7 +55,7 @@ def test_the_demo_ends_with_zero_findings(
     assert 0 == demo.main(["12", str(tmp_path)])
     out = capsys.readouterr().out.splitlines()
     assert out[-1].endswith(" 0 findings")
-    assert "12 grants" in out[0]
+    assert "16 grants" in out[0]  # 12 in cycle 1, a third as many in cycle 2
     assert (tmp_path / "choice_workflow.sqlite").exists()
     assert (tmp_path / "log.jsonl").read_bytes().startswith(b'{"format":"choice_workflow-log"')
 

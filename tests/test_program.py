@@ -57,6 +57,14 @@ def fixture_program(clock: ManualClock) -> Program:
     program = Program(clock=clock)
     for eid in ("E1", "E2"):
         program.register_employer(sample_employer(eid, at=clock.now()), DEPARTMENT)
+    funded(program)
+    return program
+
+
+def funded(program: Program, *cycles: int) -> Program:
+    """Open cycle 1 (and any others given) with more than enough funds."""
+    for number in cycles or (1,):
+        program.open_cycle(number, DIRECTOR, appropriation="10000000.00")
     return program
 
 
@@ -138,6 +146,7 @@ def test_the_same_lifecycle_runs_under_freezegun_on_the_system_clock() -> None:
     with freeze_time("2030-07-01T14:00:00Z") as frozen:
         program = Program(clock=SystemClock())
         program.register_employer(sample_employer("E1", at=program.clock.now()), DEPARTMENT)
+        funded(program)
         grant = run_full_lifecycle(program, lambda d: frozen.tick(d))
         assert State.EVALUATED == grant.state
         assert pendulum.datetime(2030, 7, 1, 14, tz="UTC") == program.grant("G1").applied_at
@@ -166,6 +175,7 @@ def test_an_approval_one_second_before_july_1_2030_in_chicago_is_refused() -> No
     clock = ManualClock(chicago(2030, 6, 30, 9))
     program = Program(clock=clock)
     program.register_employer(sample_employer("E1", at=clock.now()), DEPARTMENT)
+    funded(program)
     applied(program)
     clock.move_to(chicago(2030, 6, 30, 23, 59, 59))
     with pytest.raises(TransitionRefused) as refused:
@@ -211,6 +221,7 @@ def test_a_refusal_lists_every_failed_guard_not_just_the_first() -> None:
     clock = ManualClock(chicago(2030, 6, 1, 9))
     program = Program(clock=clock)
     program.register_employer(sample_employer("E1", at=clock.now()), DEPARTMENT)
+    funded(program)
     applied(program)
     with pytest.raises(TransitionRefused) as refused:
         program.approve("G1", "60000.00", DIRECTOR)
@@ -226,6 +237,7 @@ def test_a_refusal_lists_every_failed_guard_not_just_the_first() -> None:
 def test_a_cycle_2_approval_waits_until_cycle_1_opening_plus_2_years(
     program: Program, clock: ManualClock
 ) -> None:
+    program.open_cycle(2, DIRECTOR, appropriation="500000.00")  # announced for 2032-07-01
     applied(program, "G2", E2, cycle=2)
     clock.move_to(chicago(2032, 6, 30, 23, 59, 59))
     with pytest.raises(TransitionRefused) as refused:
@@ -236,11 +248,23 @@ def test_a_cycle_2_approval_waits_until_cycle_1_opening_plus_2_years(
 
 
 @pytest.mark.cite("15(f)")
-def test_there_is_no_third_cycle(program: Program) -> None:
-    applied(program, cycle=3)
+def test_cycle_2_cannot_open_before_cycle_1_opening_plus_2_years(program: Program) -> None:
     with pytest.raises(TransitionRefused) as refused:
-        program.approve("G1", "25000.00", DIRECTOR)
+        program.open_cycle(
+            2, DIRECTOR, appropriation="1.00", opens_at=chicago(2032, 6, 30, 23, 59, 59)
+        )
     assert {"15(f)"} == cites_of(refused)
+    opened = program.open_cycle(2, DIRECTOR, appropriation="1.00", opens_at=chicago(2032, 7, 1))
+    assert chicago(2032, 7, 1) == opened.opens_at
+
+
+@pytest.mark.cite("15(f)")
+def test_there_is_no_third_cycle(program: Program) -> None:
+    with pytest.raises(TransitionRefused) as refused:
+        applied(program, cycle=3)
+    assert {"15(f)"} == cites_of(refused)
+    with pytest.raises(InvalidInput, match="2 grant cycles"):
+        program.open_cycle(3, DIRECTOR, appropriation="1.00")
 
 
 # -- 15(g), 10(3): one grant per employer --------------------------------------------
@@ -262,6 +286,7 @@ def test_under_the_accepted_reading_a_declined_approval_does_not_count(clock: Ma
     rules = attrs.evolve(Rules.illinois(), award_counts=AwardCounts.ACCEPTED)
     program = Program(clock=clock, rules=rules)
     program.register_employer(sample_employer("E1", at=clock.now()), DEPARTMENT)
+    funded(program)
     approved(program, "G1")
     program.decline("G1", E1)
     applied(program, "G2")
@@ -345,6 +370,7 @@ def test_acceptance_at_exactly_accept_by_succeeds_across_dst(
     clock = ManualClock(confirmed.subtract(hours=2))
     program = Program(clock=clock)
     program.register_employer(sample_employer("E1", at=clock.now()), DEPARTMENT)
+    funded(program)
     approved(program)
     clock.move_to(confirmed)
     grant = program.confirm_notice("G1", DEPARTMENT, channel="email", confirmed_at=confirmed)
@@ -362,6 +388,7 @@ def test_acceptance_one_microsecond_late_is_refused_even_without_a_sweep(
     clock = ManualClock(confirmed.subtract(hours=2))
     program = Program(clock=clock)
     program.register_employer(sample_employer("E1", at=clock.now()), DEPARTMENT)
+    funded(program)
     approved(program)
     clock.move_to(confirmed)
     grant = program.confirm_notice("G1", DEPARTMENT, channel="email", confirmed_at=confirmed)
@@ -377,6 +404,7 @@ def test_the_window_can_start_at_the_approval_by_setting(clock: ManualClock) -> 
     rules = attrs.evolve(Rules.illinois(), acceptance_window_starts=WindowStart.APPROVAL)
     program = Program(clock=clock, rules=rules)
     program.register_employer(sample_employer("E1", at=clock.now()), DEPARTMENT)
+    funded(program)
     grant = approved(program)
     assert clock.now().add(hours=48) == grant.accept_by
     clock.advance(hours=10)

@@ -520,6 +520,9 @@ ONE_CHANGE: dict[str, dict[str, Any]] = {
     "task_force_report_years": {"task_force_report_years": 2},
     "small_employer_warning_below": {"small_employer_warning_below": 5},
     "required_other": {"required_other": ("board_resolution",)},
+    "size_band_edges": {"size_band_edges": (5, 50)},
+    "auto_approve_next": {"auto_approve_next": True},
+    "disbursement_quarters": {"disbursement_quarters": 6},
     "federal_minimum_wage": {
         "federal_minimum_wage": (
             *FEDERAL_MINIMUM_WAGE,

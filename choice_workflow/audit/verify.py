@@ -26,6 +26,7 @@ from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.jsonl import read_lines
 from choice_workflow.errors import ChoiceWorkflowError, InvalidInput
 from choice_workflow.events import (
+    CYCLE_STREAM_PREFIX,
     PROGRAM_STREAM,
     SEAL_STREAM,
     SECURITY_STREAM,
@@ -35,12 +36,13 @@ from choice_workflow.events import (
     parse_instant,
 )
 from choice_workflow.lifecycle.context import Command, Context
-from choice_workflow.lifecycle.grant import Grant, IllegalHistory, evolve, to_us
+from choice_workflow.lifecycle.grant import Grant, IllegalHistory, evolve, from_us, to_us
 from choice_workflow.lifecycle.table import GRANT_LIFECYCLE, TransitionTable
 from choice_workflow.rules import Rules
 from choice_workflow.time.instants import ensure_instant
 
 if TYPE_CHECKING:
+    from choice_workflow.allocation import Cycle
     from choice_workflow.domain.application import Application
     from choice_workflow.domain.employer import Employer
     from choice_workflow.store.base import Store
@@ -190,6 +192,7 @@ class _Engine:
         self.employers: dict[str, Employer] = {}
         self.pending_apps: dict[str, Application] = {}
         self.rules: Rules | None = None
+        self.cycles: dict[int, Cycle] = {}
         self.roots: set[str] = set()
         self.seals = 0
         self.events = 0
@@ -238,6 +241,8 @@ class _Engine:
                 self._employer(item, event)
         elif event.stream_id == SEAL_STREAM:
             self._seal(item, event)
+        elif event.stream_id.startswith(CYCLE_STREAM_PREFIX):
+            self._cycle(item, event)
         elif event.stream_id != SECURITY_STREAM:
             self._grant(item, event)
 
@@ -347,6 +352,71 @@ class _Engine:
         else:
             self.roots.add(root)
 
+    def _cycle(self, item: Item, event: Event) -> None:
+        from choice_workflow.allocation import Cycle, waitlist_from_data
+
+        p = event.payload
+        try:
+            number = int(p["cycle"])
+            if event.type == EventType.CYCLE_OPENED:
+                close = p.get("applications_close")
+                self.cycles[number] = Cycle(
+                    number,
+                    to_us(parse_instant(str(p["opens_at"]))),
+                    None if close is None else to_us(parse_instant(str(close))),
+                    Decimal(str(p["appropriation"])),
+                )
+            elif event.type == EventType.APPROPRIATION_SET:
+                self.cycles[number] = attrs.evolve(
+                    self.cycles[number], appropriation=Decimal(str(p["appropriation"]))
+                )
+            elif event.type == EventType.AWARDS_SELECTED:
+                self.cycles[number] = attrs.evolve(
+                    self.cycles[number], waitlist=waitlist_from_data(p["waitlist"]), referred=()
+                )
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            if self.check:
+                self._find(Kind.MALFORMED, f"unreadable cycle event: {exc}", event, item)
+            return
+        if self.check and not self.cycles[number].balanced():
+            self._find(
+                Kind.GUARD_FAILED,
+                f"cycle {number}'s ledger exceeds its appropriation",
+                event,
+                item,
+                ("15(a)",),
+            )
+
+    def _ledger(self, item: Item, event: Event, before: Grant | None, after: Grant) -> None:
+        from choice_workflow.allocation import apply_delta, ledger_delta
+
+        cycle = self.cycles.get(after.cycle)
+        if event.type == EventType.REFERRED and cycle is not None:
+            self.cycles[after.cycle] = attrs.evolve(cycle, referred=(*cycle.referred, after.id))
+        reserved, disbursed = ledger_delta(before, after)
+        if not reserved and not disbursed:
+            return
+        if cycle is None:
+            if self.check:
+                self._find(
+                    Kind.GUARD_FAILED,
+                    f"cycle {after.cycle} was never opened",
+                    event,
+                    item,
+                    ("15(a)", "15(f)"),
+                )
+            return
+        cycle = apply_delta(cycle, reserved, disbursed)
+        self.cycles[after.cycle] = cycle
+        if self.check and not cycle.balanced():
+            self._find(
+                Kind.GUARD_FAILED,
+                f"cycle {after.cycle} would hold more than its appropriation",
+                event,
+                item,
+                ("15(a)",),
+            )
+
     # -- grants ------------------------------------------------------------------
 
     def _grant(self, item: Item, event: Event) -> None:
@@ -360,6 +430,7 @@ class _Engine:
             self._find(Kind.ILLEGAL_TRANSITION, str(exc), event, item)
             return
         self.grants[updated.id] = updated
+        self._ledger(item, event, grant, updated)
         if grant is None:
             self.by_employer.setdefault(updated.employer_id, []).append(updated.id)
             if self.guards and self.check:
@@ -425,10 +496,17 @@ class _Engine:
         if event.type == EventType.APPLIED:
             employer_id = str(p["employer_id"])
             params = {"employer_id": employer_id, "cycle": p.get("cycle", 1)}
+            cycle = self.cycles.get(params["cycle"]) if isinstance(params["cycle"], int) else None
+            close = (
+                None
+                if cycle is None or cycle.applications_close_us is None
+                else from_us(cycle.applications_close_us)
+            )
             context = Context(
                 employer=self.employers.get(employer_id),
                 application=application_from_data(p["application"]),
                 required_other=self.rules.required_other,
+                applications_close=close,
             )
         elif event.type == EventType.APPROVED and grant is not None:
             params = {"amount": Decimal(str(p["amount"]))}
@@ -441,11 +519,16 @@ class _Engine:
                 for gid in self.by_employer.get(grant.employer_id, ())
                 if gid != grant.id and (g := self.grants[gid]) is not None
             )
+            cycle = self.cycles.get(grant.cycle)
+            first = self.cycles.get(1)
             context = Context(
                 employer=self.employers.get(grant.employer_id),
                 application=self.pending_apps.get(grant.id),
                 prior_grants=prior,
                 required_other=self.rules.required_other,
+                cycle_opening=None if cycle is None else from_us(cycle.opens_us),
+                cycle_one_opening=None if first is None else from_us(first.opens_us),
+                funds_available=None if cycle is None else cycle.available,
             )
         elif event.type == EventType.NOTICE_CONFIRMED:
             params = {
@@ -455,6 +538,8 @@ class _Engine:
             self._check_accept_by(event, params["confirmed_at"])
         elif event.type == EventType.TRANSITION_BEGUN:
             params = {"started_at": parse_instant(str(p["started_at"]))}
+        elif event.type == EventType.DISBURSED:
+            params = {"amount": Decimal(str(p["amount"]))}
         else:
             params = {
                 k: v for k, v in p.items() if k in ("reason", "description", "evaluation", "notes")

@@ -55,3 +55,5 @@ class Context:
     """What the cycle can still reserve (15(a)); None while no ledger is kept."""
     required_other: tuple[str, ...] = ()
     """Fields the Director requires under 15(b)(14)."""
+    applications_close: dt.datetime | None = None
+    """When the grant's cycle stops taking applications (15(f)); None: no limit set."""

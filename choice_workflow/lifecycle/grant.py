@@ -65,6 +65,12 @@ class Grant:
     accepted_us: int | None = None
     transition_start_us: int | None = None
     ended_us: int | None = None
+    disbursed: Decimal = Decimal("0.00")
+    """15(a), 15(f): what has been paid out of the grant."""
+    instalments: int = 0
+    """How many instalments of the disbursement schedule have been paid."""
+    referred_from: str | None = None
+    """15(j): the grant whose return put this application before the Director."""
 
     @property
     def applied_at(self) -> pendulum.DateTime:
@@ -164,12 +170,25 @@ def _transition(g: Grant, e: Event) -> dict[str, object]:
     return {"transition_start_us": _ins(e, "started_at")}
 
 
+def _disbursed(g: Grant, e: Event) -> dict[str, object]:
+    return {
+        "disbursed": g.disbursed + Decimal(str(e.payload["amount"])),
+        "instalments": g.instalments + 1,
+    }
+
+
+def _referred(g: Grant, e: Event) -> dict[str, object]:
+    return {"referred_from": str(e.payload["from_grant"])}
+
+
 _FIELD_UPDATES: dict[str, Callable[[Grant, Event], dict[str, object]]] = {
     EventType.REVIEWED: _reviewed,
     EventType.APPROVED: _approved,
     EventType.NOTICE_CONFIRMED: _notice,
     EventType.ACCEPTED: _accepted,
     EventType.TRANSITION_BEGUN: _transition,
+    EventType.DISBURSED: _disbursed,
+    EventType.REFERRED: _referred,
 }
 
 

@@ -38,6 +38,29 @@ def _local(instant: pendulum.DateTime, rules: Rules) -> str:
     return instant.in_timezone(rules.timezone).format(pattern)
 
 
+def applications_open(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(f): a cycle takes applications until its application window closes."""
+    cycle = command.params.get("cycle")
+    if not isinstance(cycle, int) or isinstance(cycle, bool) or not 1 <= cycle <= rules.cycles:
+        yield Problem(
+            ("15(f)",),
+            f"there is no grant cycle {cycle!r}",
+            f"Apply to a cycle from 1 to {rules.cycles}.",
+            "cycle",
+        )
+        return
+    close = context.applications_close
+    if close is not None and now > close:
+        yield Problem(
+            ("15(f)",),
+            f"cycle {cycle} stopped taking applications at {_local(ensure_instant(close), rules)}",
+            "Apply to the next cycle.",
+            "cycle",
+        )
+
+
 def award_date_reached(
     grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
 ) -> Iterator[Problem]:
@@ -74,11 +97,71 @@ def cycle_timing(
                 f"(cycle 1's opening plus {rules.second_cycle_after_years} years)",
                 "Wait for the end of the second year of the first cycle.",
             )
-    if context.cycle_opening is not None and now < context.cycle_opening:
+    # An opening on the first award date is award_date_reached's refusal already.
+    own = context.cycle_opening
+    if own is not None and own > first_award_instant(rules) and now < own:
         yield Problem(
             ("15(f)",),
-            f"cycle {grant.cycle} opens at {_local(ensure_instant(context.cycle_opening), rules)}",
+            f"cycle {grant.cycle} opens at {_local(ensure_instant(own), rules)}",
             "Approve once the cycle has opened.",
+        )
+
+
+def system_approves_referrals_only(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(j): the system approves only the next applicant, and only under the Rules'
+    automatic reading; every other approval is the Director's."""
+    from choice_workflow.actors import Role
+
+    if command.actor.role is not Role.SYSTEM:
+        return
+    if not rules.auto_approve_next or grant is None or grant.referred_from is None:
+        yield Problem(
+            ("15(j)", "15(a)"),
+            "only the Director approves, except a referred next applicant under the automatic reading",
+            "Ask the Director to approve.",
+        )
+
+
+def disbursement_due(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(f): instalments are paid in order, each from the start of its part of the
+    3-year period, in the amounts of the schedule."""
+    from choice_workflow.allocation import disbursement_schedule
+    from choice_workflow.rules import PeriodStart
+
+    if grant is None or grant.amount is None:
+        return
+    schedule = disbursement_schedule(grant.amount, rules)
+    k = grant.instalments + 1
+    if k > len(schedule):
+        yield Problem(("15(f)",), "every instalment has been paid", "Nothing more is due.")
+        return
+    start = (
+        grant.accepted_at
+        if rules.grant_period_starts is PeriodStart.ACCEPTANCE
+        else grant.approved_at
+    )
+    if start is None:
+        yield Problem(("15(f)",), "the grant period has not started", "Pay after the acceptance.")
+        return
+    months = rules.grant_period_years * 12 * (k - 1) // len(schedule)
+    due = start.in_timezone(rules.timezone).add(months=months)
+    if now < due:
+        yield Problem(
+            ("15(f)",),
+            f"instalment {k} is due from {_local(due, rules)}",
+            "Pay each instalment from the start of its quarter.",
+        )
+    amount = command.params.get("amount")
+    if amount != schedule[k - 1]:
+        yield Problem(
+            ("15(f)", "15(a)"),
+            f"instalment {k} is ${schedule[k - 1]:,.2f}, not {amount}",
+            "Pay the scheduled amount.",
+            "amount",
         )
 
 
@@ -101,6 +184,12 @@ def funds_available(
 ) -> Iterator[Problem]:
     """15(a): "subject to appropriation": no approval beyond the funds left."""
     if context.funds_available is None:
+        cycle = "its cycle" if grant is None else f"cycle {grant.cycle}"
+        yield Problem(
+            ("15(a)", "15(f)"),
+            f"{cycle} has not been opened with an appropriation",
+            "The Director opens the cycle and sets its appropriation first (open_cycle).",
+        )
         return
     amount: Decimal = command.params["amount"]
     if amount > context.funds_available:

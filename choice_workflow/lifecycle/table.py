@@ -155,7 +155,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.APPLIED,
             _EMPLOYER,
             ("15(b)",),
-            (g.application_complete,),
+            (g.applications_open, g.application_complete),
             description="An eligible employer applies (15(b)).",
         ),
         Transition(
@@ -193,9 +193,10 @@ GRANT_LIFECYCLE = TransitionTable(
             frozenset({State.APPLIED}),
             State.APPROVED,
             EventType.APPROVED,
-            frozenset({Role.DIRECTOR}),
+            frozenset({Role.DIRECTOR, Role.SYSTEM}),
             ("15(a)", "15(h)", "15(f)", "15(g)", "10(3)"),
             (
+                g.system_approves_referrals_only,
                 g.award_date_reached,
                 g.cycle_timing,
                 g.amount_within_bounds,
@@ -204,7 +205,20 @@ GRANT_LIFECYCLE = TransitionTable(
                 g.employer_eligible,
                 g.application_complete,
             ),
-            description="The Director approves an amount (15(a), 15(h)).",
+            description="The Director approves an amount (15(a), 15(h)); with the Rules' "
+            "automatic reading, the system approves the next applicant (15(j)).",
+        ),
+        Transition(
+            "refer",
+            frozenset({State.APPLIED}),
+            None,
+            EventType.REFERRED,
+            frozenset({Role.SYSTEM}),
+            ("15(j)",),
+            (),
+            own_only=False,
+            description="Returned funds put the next waitlisted application before the "
+            "Director (15(j)); the state stays.",
         ),
         Transition(
             "confirm_notice",
@@ -267,6 +281,17 @@ GRANT_LIFECYCLE = TransitionTable(
             ("90",),
             (g.description_given,),
             description="The Department records technical assistance (Section 90, MWL 5(b)).",
+        ),
+        Transition(
+            "disburse",
+            frozenset({State.ACCEPTED, State.TRANSITIONING}),
+            None,
+            EventType.DISBURSED,
+            frozenset({Role.DEPARTMENT}),
+            ("15(a)", "15(f)"),
+            (g.disbursement_due,),
+            own_only=False,
+            description="The Department pays the next instalment of the schedule (15(f)).",
         ),
         Transition(
             "terminate",

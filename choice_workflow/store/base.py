@@ -18,6 +18,7 @@ import attrs
 from choice_workflow.lifecycle.states import State
 
 if TYPE_CHECKING:
+    from choice_workflow.allocation import Cycle
     from choice_workflow.domain.application import Application
     from choice_workflow.domain.employer import Employer
     from choice_workflow.events import Event
@@ -85,6 +86,21 @@ class Transaction(abc.ABC):
     def lock_employer(self, employer_id: str) -> None:  # noqa: B027 - optional hook
         """Serialize commands that judge one employer's grants together (15(g)): on
         PostgreSQL a row lock; stores that run one transaction at a time need nothing."""
+
+    @abc.abstractmethod
+    def cycle(self, number: int, *, lock: bool = False) -> Cycle | None:
+        """A cycle and its ledger; ``lock`` holds it for this transaction (PostgreSQL:
+        ``FOR UPDATE``) so that approvals and releases of one cycle never interleave."""
+
+    @abc.abstractmethod
+    def put_cycle(self, cycle: Cycle) -> None:
+        """Write a cycle's projection."""
+
+    @abc.abstractmethod
+    def record_award(self, employer_id: str, grant_id: str) -> None:
+        """Record that an employer was awarded its one grant (15(g), 10(3)). The store
+        refuses a second one with :class:`~choice_workflow.errors.TransitionRefused`
+        (a unique constraint in SQL)."""
 
     @abc.abstractmethod
     def employer(self, employer_id: str) -> Employer | None:

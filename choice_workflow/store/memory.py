@@ -10,15 +10,30 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from choice_workflow.audit.chain import GENESIS, link
-from choice_workflow.errors import ConcurrencyConflict
+from choice_workflow.errors import ConcurrencyConflict, Problem, TransitionRefused
 from choice_workflow.lifecycle.states import State
 from choice_workflow.store.base import Store, StoredEvent, Transaction
 
 if TYPE_CHECKING:
+    from choice_workflow.allocation import Cycle
     from choice_workflow.domain.application import Application
     from choice_workflow.domain.employer import Employer
     from choice_workflow.events import Event
     from choice_workflow.lifecycle.grant import Grant
+
+
+def _one_grant_refusal(employer_id: str, grant_id: str, earlier: str) -> TransitionRefused:
+    return TransitionRefused(
+        "approve",
+        grant_id,
+        [
+            Problem(
+                ("15(g)", "10(3)"),
+                f"employer {employer_id} was already awarded grant {earlier}",
+                "An employer may only be awarded one grant.",
+            )
+        ],
+    )
 
 
 class _MemoryTransaction(Transaction):
@@ -32,6 +47,8 @@ class _MemoryTransaction(Transaction):
         self.applications_: dict[str, Application] = {}
         self.versions: dict[str, int] = {}
         self.restored: list[StoredEvent] = []
+        self.cycles_: dict[int, Cycle] = {}
+        self.awards_: dict[str, str] = {}
 
     def command_events(self, command_id: str) -> tuple[Event, ...] | None:
         staged = tuple(e for e in self.events if e.command_id == command_id)
@@ -89,6 +106,18 @@ class _MemoryTransaction(Transaction):
         # One transaction at a time holds the store: nothing else can claim meanwhile.
         return next((g for g in self.approvals_due(before_us) if g.id not in skip), None)
 
+    def cycle(self, number: int, *, lock: bool = False) -> Cycle | None:
+        return self.cycles_.get(number) or self._s.cycles.get(number)
+
+    def put_cycle(self, cycle: Cycle) -> None:
+        self.cycles_[cycle.number] = cycle
+
+    def record_award(self, employer_id: str, grant_id: str) -> None:
+        earlier = self.awards_.get(employer_id) or self._s.awards.get(employer_id)
+        if earlier is not None and earlier != grant_id:
+            raise _one_grant_refusal(employer_id, grant_id, earlier)
+        self.awards_[employer_id] = grant_id
+
     def employer(self, employer_id: str) -> Employer | None:
         return self.employers_.get(employer_id) or self._s.employers.get(employer_id)
 
@@ -134,6 +163,8 @@ class MemoryStore(Store):
         self.by_employer: dict[str, list[str]] = defaultdict(list)
         self.employers: dict[str, Employer] = {}
         self.applications: dict[str, Application] = {}
+        self.cycles: dict[int, Cycle] = {}
+        self.awards: dict[str, str] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -172,6 +203,8 @@ class MemoryStore(Store):
             else:
                 self.approved.pop(g.id, None)
         self.employers.update(tx.employers_)
+        self.cycles.update(tx.cycles_)
+        self.awards.update(tx.awards_)
         self.applications.update(tx.applications_)
 
     def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:

@@ -31,6 +31,8 @@ class Tables:
     grants: sa.Table
     employers: sa.Table
     applications: sa.Table
+    cycles: sa.Table
+    awards: sa.Table
     prefix: str
     schema: str | None
 
@@ -90,6 +92,9 @@ def make_tables(prefix: str = "", schema: str | None = None) -> Tables:
         sa.Column("accepted_us", sa.BigInteger),
         sa.Column("transition_start_us", sa.BigInteger),
         sa.Column("ended_us", sa.BigInteger),
+        sa.Column("disbursed", money, nullable=False, server_default="0.00"),
+        sa.Column("instalments", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("referred_from", ident),
     )
     employers = sa.Table(
         f"{prefix}employers",
@@ -103,7 +108,29 @@ def make_tables(prefix: str = "", schema: str | None = None) -> Tables:
         sa.Column("grant_id", ident, primary_key=True),
         sa.Column("data", sa.Text, nullable=False),
     )
-    return Tables(md, events, commands, grants, employers, applications, prefix, schema)
+    cycles = sa.Table(
+        f"{prefix}cycles",
+        md,
+        sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("opens_us", sa.BigInteger, nullable=False),
+        sa.Column("applications_close_us", sa.BigInteger),
+        sa.Column("appropriation", money, nullable=False),
+        sa.Column("reserved", money, nullable=False),
+        sa.Column("disbursed", money, nullable=False),
+        sa.Column("waitlist", sa.Text, nullable=False),
+        sa.Column("referred", sa.Text, nullable=False),
+    )
+    # 15(g), 10(3): one row per employer ever awarded a grant; the primary key is the
+    # database's own refusal of a second award.
+    awards = sa.Table(
+        f"{prefix}awards",
+        md,
+        sa.Column("employer_id", ident, primary_key=True),
+        sa.Column("grant_id", ident, nullable=False),
+    )
+    return Tables(
+        md, events, commands, grants, employers, applications, cycles, awards, prefix, schema
+    )
 
 
 def append_only_ddl(tables: Tables, dialect: str) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,12 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 
 from choice_workflow.audit.chain import GENESIS, link
-from choice_workflow.errors import ChoiceWorkflowError, ConcurrencyConflict
+from choice_workflow.errors import (
+    ChoiceWorkflowError,
+    ConcurrencyConflict,
+    Problem,
+    TransitionRefused,
+)
 from choice_workflow.events import Event, canonical_json, event_from_record
 from choice_workflow.lifecycle.grant import Grant, to_us
 from choice_workflow.lifecycle.states import State
@@ -33,6 +39,7 @@ from choice_workflow.store.schema import Tables, make_tables
 from choice_workflow.store.urls import mask_url
 
 if TYPE_CHECKING:
+    from choice_workflow.allocation import Cycle
     from choice_workflow.audit.verify import Item
     from choice_workflow.domain.application import Application
     from choice_workflow.domain.employer import Employer
@@ -40,7 +47,7 @@ if TYPE_CHECKING:
 _GRANT_COLUMNS = (
     "id", "employer_id", "state", "version", "cycle", "amount_requested", "applied_us", "amount",
     "reviewed_by", "approved_us", "approved_by", "notice_channel", "notice_us", "accept_by_us",
-    "accepted_us", "transition_start_us", "ended_us",
+    "accepted_us", "transition_start_us", "ended_us", "disbursed", "instalments", "referred_from",
 )  # fmt: skip
 
 
@@ -53,17 +60,17 @@ def _grant_row(g: Grant) -> dict[str, Any]:
     row["state"] = g.state.value
     row["amount_requested"] = f"{g.amount_requested:.2f}"
     row["amount"] = None if g.amount is None else f"{g.amount:.2f}"
+    row["disbursed"] = f"{g.disbursed:.2f}"
     return row
 
 
 def _grant_from_row(row: sa.Row[Any]) -> Grant:
-    from decimal import Decimal
-
     m = row._mapping
     values = {name: m[name] for name in _GRANT_COLUMNS}
     values["state"] = State(values["state"])
     values["amount_requested"] = Decimal(values["amount_requested"])
     values["amount"] = None if values["amount"] is None else Decimal(values["amount"])
+    values["disbursed"] = Decimal(values["disbursed"])
     return Grant(**values)
 
 
@@ -247,6 +254,68 @@ class _SqlTransaction(Transaction):
                 .where(self.t.employers.c.id == employer_id)
                 .with_for_update()
             )
+
+    def cycle(self, number: int, *, lock: bool = False) -> Cycle | None:
+        from choice_workflow.allocation import Cycle, waitlist_from_data
+
+        t = self.t.cycles
+        q = sa.select(t).where(t.c.number == number)
+        if lock and self.conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        row = self.conn.execute(q).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return Cycle(
+            number=int(m["number"]),
+            opens_us=int(m["opens_us"]),
+            applications_close_us=m["applications_close_us"],
+            appropriation=Decimal(m["appropriation"]),
+            reserved=Decimal(m["reserved"]),
+            disbursed=Decimal(m["disbursed"]),
+            waitlist=waitlist_from_data(json.loads(m["waitlist"])),
+            referred=tuple(json.loads(m["referred"])),
+        )
+
+    def put_cycle(self, cycle: Cycle) -> None:
+        from choice_workflow.allocation import waitlist_data
+
+        t = self.t.cycles
+        row = {
+            "opens_us": cycle.opens_us,
+            "applications_close_us": cycle.applications_close_us,
+            "appropriation": f"{cycle.appropriation:.2f}",
+            "reserved": f"{cycle.reserved:.2f}",
+            "disbursed": f"{cycle.disbursed:.2f}",
+            "waitlist": json.dumps([waitlist_data(w) for w in cycle.waitlist]),
+            "referred": json.dumps(list(cycle.referred)),
+        }
+        done = self.conn.execute(sa.update(t).where(t.c.number == cycle.number).values(row))
+        if done.rowcount == 0:
+            self.conn.execute(sa.insert(t).values(number=cycle.number, **row))
+
+    def record_award(self, employer_id: str, grant_id: str) -> None:
+        t = self.t.awards
+        earlier = self.conn.execute(
+            sa.select(t.c.grant_id).where(t.c.employer_id == employer_id)
+        ).scalar()
+        if earlier == grant_id:
+            return
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(sa.insert(t).values(employer_id=employer_id, grant_id=grant_id))
+        except sa.exc.IntegrityError:
+            raise TransitionRefused(
+                "approve",
+                grant_id,
+                [
+                    Problem(
+                        ("15(g)", "10(3)"),
+                        f"the database already records an award to employer {employer_id}",
+                        "An employer may only be awarded one grant.",
+                    )
+                ],
+            ) from None
 
     def employer(self, employer_id: str) -> Employer | None:
         from choice_workflow.domain.employer import employer_from_data

@@ -40,6 +40,7 @@ def _program(store: Store, employers: int = 2) -> tuple[Program, ManualClock]:
     program = Program(store, clock=clock)
     for n in range(1, employers + 1):
         program.register_employer(sample_employer(f"E{n}", at=clock.now()), DEPARTMENT)
+    program.open_cycle(1, DIRECTOR, appropriation="1000000.00")
     return program, clock
 
 

@@ -1,0 +1,413 @@
+"""Cycles, the funds ledger, equitable selection and the waitlist (15(a), (d), (e), (f), (h), (j)).
+
+Pure: no I/O, no clock. Amounts are handled in integer cents and shown as Decimal
+dollars.
+
+Selection (15(d), 15(e)): the eligible, complete applications of a cycle are grouped
+into strata of geographic area x rural/urban (15(d)) x size band of individuals served
+under 14(c) (15(e)). When requests exceed the funds, each stratum's quota is its share of
+the requested dollars (largest remainder, to the cent); each award is the request
+(within the 15(h) bounds) reduced pro rata, never below the minimum award. Awards are
+made in rank order within each stratum while the stratum stays within its quota, then
+the funds left go to the strata furthest below their quota. Stated guarantee (tested):
+every stratum's proposed dollars are within one maximum award of its quota.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pendulum
+
+from choice_workflow.rules import Rules
+
+if TYPE_CHECKING:
+    from choice_workflow.domain.counties import CountyTable
+    from choice_workflow.domain.employer import Employer
+    from choice_workflow.lifecycle.grant import Grant
+
+Stratum = tuple[str, str, str]
+"""(geographic area, "rural" | "urban", size band)."""
+
+
+def cents(amount: Decimal) -> int:
+    """Dollars as integer cents (exact for 2-place Decimals)."""
+    return int((amount * 100).to_integral_value(rounding=ROUND_DOWN))
+
+
+def dollars(value: int) -> Decimal:
+    """Integer cents as Decimal dollars with 2 places."""
+    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+def size_band(individuals: int, rules: Rules) -> str:
+    """15(e): the size band of an employer serving ``individuals`` under 14(c)."""
+    low = 1
+    for edge in rules.size_band_edges:
+        if individuals <= edge:
+            return f"{low}-{edge}"
+        low = edge + 1
+    return f"{low}+"
+
+
+def stratum_of(employer: Employer, counties: CountyTable, rules: Rules) -> Stratum:
+    """15(d), 15(e): an employer's stratum: the geographic area and rural/urban status of
+    its county, and its size band. A county that cannot be found counts as unassigned."""
+    from choice_workflow.domain.counties import UNASSIGNED_AREA, geography
+    from choice_workflow.errors import InvalidInput
+
+    try:
+        area, setting = geography(counties.lookup(str(employer.county)))
+    except InvalidInput:
+        return (UNASSIGNED_AREA, "unknown", size_band(int(employer.individuals_served_14c), rules))
+    return (area, setting, size_band(int(employer.individuals_served_14c), rules))
+
+
+def disbursement_schedule(amount: Decimal, rules: Rules) -> tuple[Decimal, ...]:
+    """15(f): the instalments of a grant over its period (quarterly by default); equal
+    shares, the cents left over paid with the first instalments. Sums to ``amount``."""
+    n = rules.disbursement_quarters
+    share, rest = divmod(cents(amount), n)
+    return tuple(dollars(share + (1 if k < rest else 0)) for k in range(n))
+
+
+@attrs.frozen
+class WaitlistEntry:
+    """An application that was not funded at selection, in the order it will be offered
+    funds that come back (15(j))."""
+
+    grant_id: str
+    stratum: Stratum
+    amount: Decimal
+    """The pro-rata amount it would receive."""
+    rank: int
+
+
+@attrs.frozen
+class Cycle:
+    """A grant cycle (15(f)) and its ledger (15(a)): what was appropriated, what the
+    approvals hold, what was paid out."""
+
+    number: int
+    opens_us: int
+    """When the cycle's awards may start (microseconds since the epoch, UTC)."""
+    applications_close_us: int | None
+    appropriation: Decimal
+    reserved: Decimal = Decimal("0.00")
+    """Approved and not yet paid out."""
+    disbursed: Decimal = Decimal("0.00")
+    waitlist: tuple[WaitlistEntry, ...] = ()
+    referred: tuple[str, ...] = ()
+    """Waitlisted grants already put before the Director (15(j))."""
+
+    @property
+    def opens_at(self) -> pendulum.DateTime:
+        """When the cycle's awards may start."""
+        from choice_workflow.lifecycle.grant import from_us
+
+        return from_us(self.opens_us)
+
+    @property
+    def available(self) -> Decimal:
+        """15(a): what the cycle can still reserve."""
+        return self.appropriation - self.reserved - self.disbursed
+
+    def balanced(self) -> bool:
+        """The invariant: reserved + disbursed never exceeds the appropriation, and no
+        balance is negative."""
+        return (
+            self.reserved >= 0
+            and self.disbursed >= 0
+            and self.appropriation >= 0
+            and self.reserved + self.disbursed <= self.appropriation
+        )
+
+    def next_applicant(
+        self, released_stratum: Stratum | None, still_waiting: Iterable[str]
+    ) -> WaitlistEntry | None:
+        """15(j): the next waitlisted application to put before the Director, keeping the
+        apportionment: first of the released grant's stratum, else the head of the list.
+        ``still_waiting`` are the ids of waitlisted grants still applied."""
+        waiting = set(still_waiting) - set(self.referred)
+        candidates = [w for w in self.waitlist if w.grant_id in waiting]
+        same = [w for w in candidates if w.stratum == released_stratum]
+        chosen = same or candidates
+        return chosen[0] if chosen else None
+
+
+@attrs.frozen
+class Candidate:
+    """An eligible, complete application of the cycle, as selection sees it."""
+
+    grant_id: str
+    amount_requested: Decimal
+    area: str
+    setting: str
+    band: str
+    applied_us: int
+
+    @property
+    def stratum(self) -> Stratum:
+        """(area, rural/urban, size band)."""
+        return (self.area, self.setting, self.band)
+
+
+@attrs.frozen
+class Proposal:
+    """A proposed award and why it was made."""
+
+    grant_id: str
+    amount: Decimal
+    stratum: Stratum
+    quota: Decimal
+    before: Decimal
+    """The stratum's proposed dollars before this award."""
+    after: Decimal
+    rank: int
+    reason: str
+
+
+@attrs.frozen
+class Selection:
+    """The proposed awards and the waitlist of a cycle, with the reasons."""
+
+    cycle: int
+    funds: Decimal
+    demand: Decimal
+    quotas: Mapping[Stratum, Decimal]
+    proposals: tuple[Proposal, ...]
+    waitlist: tuple[WaitlistEntry, ...]
+    unassigned: int
+    """How many applicants' counties have no sourced geographic area (the default
+    county table's "unassigned" area)."""
+
+    def awarded(self, stratum: Stratum) -> Decimal:
+        """The proposed dollars of one stratum."""
+        return sum((p.amount for p in self.proposals if p.stratum == stratum), Decimal("0.00"))
+
+    def spread(self) -> Decimal:
+        """The largest distance of a stratum's proposed dollars from its quota."""
+        return max(
+            (abs(self.awarded(s) - q) for s, q in self.quotas.items()), default=Decimal("0.00")
+        )
+
+    def explanation(self) -> list[str]:
+        """Why the proposals are what they are, in plain sentences."""
+        lines = [
+            f"Cycle {self.cycle}: ${self.funds:,.2f} available for ${self.demand:,.2f} requested "
+            f"by {len(self.proposals) + len(self.waitlist)} eligible applications "
+            f"in {len(self.quotas)} strata (area x rural/urban x size band; 15(d), 15(e)).",
+        ]
+        if self.unassigned:
+            lines.append(
+                f"{self.unassigned} applicant(s) are in counties with no sourced geographic area; "
+                "they form the 'unassigned' area."
+            )
+        for p in self.proposals:
+            lines.append(
+                f"#{p.rank} {p.grant_id}: ${p.amount:,.2f} in {'/'.join(p.stratum)} "
+                f"(quota ${p.quota:,.2f}; ${p.before:,.2f} -> ${p.after:,.2f}); {p.reason}."
+            )
+        lines += [
+            f"waitlist #{w.rank} {w.grant_id} in {'/'.join(w.stratum)}" for w in self.waitlist
+        ]
+        return lines
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready data for the AwardsSelected event."""
+        return {
+            "cycle": self.cycle,
+            "funds": str(self.funds),
+            "demand": str(self.demand),
+            "unassigned": self.unassigned,
+            "quotas": [[list(s), str(q)] for s, q in sorted(self.quotas.items())],
+            "proposals": [
+                {
+                    "grant_id": p.grant_id,
+                    "amount": str(p.amount),
+                    "stratum": list(p.stratum),
+                    "quota": str(p.quota),
+                    "before": str(p.before),
+                    "after": str(p.after),
+                    "rank": p.rank,
+                    "reason": p.reason,
+                }
+                for p in self.proposals
+            ],
+            "waitlist": [waitlist_data(w) for w in self.waitlist],
+        }
+
+
+def waitlist_data(w: WaitlistEntry) -> dict[str, Any]:
+    """One waitlist entry as JSON-ready data."""
+    return {
+        "grant_id": w.grant_id,
+        "stratum": list(w.stratum),
+        "amount": str(w.amount),
+        "rank": w.rank,
+    }
+
+
+def waitlist_from_data(rows: Sequence[Mapping[str, Any]]) -> tuple[WaitlistEntry, ...]:
+    """The inverse of :func:`waitlist_data` for a list."""
+    return tuple(
+        WaitlistEntry(
+            str(r["grant_id"]),
+            (str(r["stratum"][0]), str(r["stratum"][1]), str(r["stratum"][2])),
+            Decimal(str(r["amount"])),
+            int(r["rank"]),
+        )
+        for r in rows
+    )
+
+
+def _quotas(candidates: Sequence[Candidate], funds_c: int, demand_c: int) -> dict[Stratum, int]:
+    """Each stratum's share of ``funds_c`` in proportion to its requested cents, by the
+    largest-remainder method (ties broken by stratum order)."""
+    by: dict[Stratum, int] = {}
+    for c in candidates:
+        by[c.stratum] = by.get(c.stratum, 0) + cents(c.amount_requested)
+    shares = {s: divmod(funds_c * d, demand_c) for s, d in by.items()}
+    quota = {s: q for s, (q, _) in shares.items()}
+    left = funds_c - sum(quota.values())
+    for s in sorted(shares, key=lambda s: (-shares[s][1], s))[:left]:
+        quota[s] += 1
+    return quota
+
+
+def _requested(c: Candidate, rules: Rules) -> int:
+    return min(max(cents(c.amount_requested), cents(rules.min_award)), cents(rules.max_award))
+
+
+def select_awards(
+    cycle: int, candidates: Sequence[Candidate], funds: Decimal, rules: Rules
+) -> Selection:
+    """15(d), (e), (h): proposed awards and a waitlist for the eligible, complete
+    applications of a cycle. Deterministic for the same inputs."""
+    ordered = sorted(candidates, key=lambda c: (c.applied_us, c.grant_id))
+    funds_c = max(cents(funds), 0)
+    demand_c = sum(_requested(c, rules) for c in ordered)
+    unassigned = sum(1 for c in ordered if c.area == "unassigned")
+    if not ordered:
+        return Selection(cycle, dollars(funds_c), Decimal("0.00"), {}, (), (), 0)
+    floor_c, cap_c = cents(rules.min_award), cents(rules.max_award)
+    short = demand_c > funds_c
+    if short:
+        quota = _quotas(ordered, funds_c, demand_c)
+        amount = {
+            c.grant_id: max(floor_c, _requested(c, rules) * funds_c // demand_c) for c in ordered
+        }
+    else:
+        quota = {}
+        for c in ordered:
+            quota[c.stratum] = quota.get(c.stratum, 0) + _requested(c, rules)
+        amount = {c.grant_id: _requested(c, rules) for c in ordered}
+    strata: dict[Stratum, list[Candidate]] = {}
+    for c in ordered:
+        strata.setdefault(c.stratum, []).append(c)
+    awarded = dict.fromkeys(strata, 0)
+    total = 0
+    proposals: list[Proposal] = []
+
+    def award(c: Candidate, value: int, reason: str) -> None:
+        nonlocal total
+        before = awarded[c.stratum]
+        awarded[c.stratum] += value
+        total += value
+        proposals.append(
+            Proposal(c.grant_id, dollars(value), c.stratum, dollars(quota[c.stratum]), dollars(before),
+                     dollars(awarded[c.stratum]), len(proposals) + 1, reason)
+        )  # fmt: skip
+
+    waiting: dict[Stratum, list[Candidate]] = {}
+    for s, members in sorted(strata.items()):
+        for i, c in enumerate(members):
+            value = amount[c.grant_id]
+            if awarded[s] + value <= quota[s] and total + value <= funds_c:
+                why = "within its stratum's quota" if short else "requests fit the funds"
+                award(c, value, why + (" at the pro-rata amount" if short else ""))
+            else:
+                waiting[s] = members[i:]
+                break
+    while True:  # the funds left go to the strata furthest below their quota
+        left = funds_c - total
+        open_strata = [
+            s for s, rest in waiting.items()
+            if rest and awarded[s] < quota[s] and min(amount[rest[0].grant_id], left) >= floor_c
+        ]  # fmt: skip
+        if not open_strata:
+            break
+        s = max(open_strata, key=lambda s: (quota[s] - awarded[s], s))
+        c = waiting[s].pop(0)
+        value = min(amount[c.grant_id], left)
+        award(c, value, "from the funds left, to the stratum furthest below its quota")
+    deficit = {s: quota[s] - awarded[s] for s in strata}
+    rest = [c for s in sorted(waiting, key=lambda s: (-deficit[s], s)) for c in waiting[s]]
+    waitlist = tuple(
+        WaitlistEntry(c.grant_id, c.stratum, dollars(min(amount[c.grant_id], cap_c)), k)
+        for k, c in enumerate(rest, start=1)
+    )
+    return Selection(
+        cycle, dollars(funds_c), dollars(demand_c), {s: dollars(q) for s, q in quota.items()},
+        tuple(proposals), waitlist, unassigned,
+    )  # fmt: skip
+
+
+def first_come_first_served(
+    cycle: int, candidates: Sequence[Candidate], funds: Decimal, rules: Rules
+) -> Selection:
+    """The baseline selection equity is measured against: the same pro-rata amounts,
+    funded in order of application until the funds run out."""
+    ordered = sorted(candidates, key=lambda c: (c.applied_us, c.grant_id))
+    funds_c = cents(funds)
+    demand_c = sum(_requested(c, rules) for c in ordered) or 1
+    quota = _quotas(ordered, funds_c, demand_c) if ordered else {}
+    short = demand_c > funds_c
+    total, awarded = 0, dict.fromkeys(quota, 0)
+    proposals: list[Proposal] = []
+    for c in ordered:
+        value = (
+            max(cents(rules.min_award), _requested(c, rules) * funds_c // demand_c)
+            if short
+            else _requested(c, rules)
+        )
+        if total + value > funds_c:
+            break
+        before = awarded[c.stratum]
+        awarded[c.stratum] += value
+        total += value
+        proposals.append(
+            Proposal(c.grant_id, dollars(value), c.stratum, dollars(quota[c.stratum]), dollars(before),
+                     dollars(awarded[c.stratum]), len(proposals) + 1, "first come, first served")
+        )  # fmt: skip
+    return Selection(cycle, dollars(funds_c), dollars(demand_c), {s: dollars(q) for s, q in quota.items()},
+                     tuple(proposals), (), 0)  # fmt: skip
+
+
+_RELEASED = frozenset({"declined", "withdrawn", "forfeited", "terminated"})
+
+
+def held(grant: Grant | None) -> Decimal:
+    """What an approved grant holds of its cycle's funds and has not been paid: released
+    when it is declined, withdrawn, forfeited or terminated (15(j), 15(a))."""
+    if grant is None or grant.amount is None or grant.state.value in _RELEASED:
+        return Decimal("0.00")
+    return grant.amount - grant.disbursed
+
+
+def ledger_delta(before: Grant | None, after: Grant) -> tuple[Decimal, Decimal]:
+    """The change one grant event makes to its cycle: (reserved, disbursed)."""
+    paid_before = Decimal("0.00") if before is None else before.disbursed
+    return held(after) - held(before), after.disbursed - paid_before
+
+
+def apply_delta(cycle: Cycle, reserved: Decimal, disbursed: Decimal) -> Cycle:
+    """The cycle after a grant event's ledger change."""
+    if not reserved and not disbursed:
+        return cycle
+    return attrs.evolve(
+        cycle, reserved=cycle.reserved + reserved, disbursed=cycle.disbursed + disbursed
+    )
