@@ -160,7 +160,10 @@ def register_upcaster(event_type: str, from_version: int) -> Callable[[Upcaster]
 def upcast(record: dict[str, Any]) -> dict[str, Any]:
     """``record`` brought to the current schema version of its type."""
     while True:
-        key = (str(record.get("type")), int(record.get("schema_version", 1)))
+        version = record.get("schema_version", 1)
+        if not isinstance(version, int):
+            return record  # a malformed version: reported by the caller
+        key = (str(record.get("type")), version)
         step = UPCASTERS.get(key)
         if step is None:
             return record
@@ -172,6 +175,10 @@ def upcast(record: dict[str, Any]) -> dict[str, Any]:
 def event_from_record(record: dict[str, Any]) -> Event:
     """The inverse of :meth:`Event.to_record`, after upcasting to the current version."""
     record = upcast(record)
+    for key in ("version", "schema_version"):
+        value = record.get(key, 1)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{key} must be a positive integer, not {value!r}")
     return Event(
         type=str(record["type"]),
         stream_id=str(record["stream_id"]),

@@ -319,18 +319,17 @@ class RandomCommands(RuleBasedStateMachine):
 
     @rule()
     def the_next_grant_moves_on(self) -> None:
-        """Round robin over the live grants, one happy step each time (a new
-        application when none is live): random commands alone seldom reach the late
-        states. Hypothesis draws argument-free rules often, so this one keeps the
-        program busy."""
+        """Round robin over the live grants, one happy step each time (and a new
+        application while fewer than two are live): random commands alone seldom reach
+        the late states. Hypothesis draws argument-free rules often, so this one keeps
+        the program busy."""
         live = sorted(g for g in self.known if self.program.grant(g).state not in FINAL)
-        if live:
+        unused = [g for g in GRANT_IDS if g not in self.known]
+        if len(live) < 2 and unused:
+            self.apply(unused[0], EMPLOYERS[len(self.known) % len(EMPLOYERS)], ALLOWED)
+        elif live:
             self.turn += 1
             self.next_step(live[self.turn % len(live)])
-            return
-        unused = [g for g in GRANT_IDS if g not in self.known]
-        if unused:
-            self.apply(unused[0], EMPLOYERS[len(self.known) % len(EMPLOYERS)], ALLOWED)
 
     @rule(grant_id=grants, steps=st.integers(1, 5))
     def next_steps_of_the_happy_path(self, grant_id: str, steps: int) -> None:
@@ -340,16 +339,22 @@ class RandomCommands(RuleBasedStateMachine):
 
     @rule(grant_id=grants, data=st.data())
     def everyone_tries(self, grant_id: str, data: st.DataObject) -> None:
-        """Every kind of actor in turn, the allowed ones last, tries a command the
-        grant's state takes (any command for a final grant), until one succeeds."""
-        state = self.program.grant(grant_id).state
-        command = data.draw(st.sampled_from(COMMANDS_IN.get(state, COMMANDS)), label="command")
-        kinds = [OTHER_EMPLOYER, *(r.value for r in BY_ROLE), OWNER]
-        for kind in kinds:
-            version = self.program.grant(grant_id).version
-            self.run_with_defaults(command, grant_id, kind)
-            if version != self.program.grant(grant_id).version:
-                return
+        """Every actor DESIGN.md does not allow tries every command the grant's state
+        takes (any command for a final grant), with inputs it accepts: all are refused.
+        Then an allowed actor runs one of them."""
+        grant = self.program.grant(grant_id)
+        commands = COMMANDS_IN.get(grant.state, COMMANDS)
+        kinds = [OTHER_EMPLOYER, OWNER, *(r.value for r in BY_ROLE)]
+        for command in commands:
+            for kind in kinds:
+                actor = self.actor(kind, command, grant.employer_id)
+                allowed = actor.role in ALLOWED_ROLES[command] and (
+                    actor.role is not Role.EMPLOYER or actor.employer_id == grant.employer_id
+                )
+                if not allowed:
+                    self.run_with_defaults(command, grant_id, kind)
+        assert grant == self.program.grant(grant_id)
+        self.run_with_defaults(data.draw(st.sampled_from(commands)), grant_id, ALLOWED)
 
     @rule(
         target=grants,

@@ -11,6 +11,7 @@ projections with the replay. Every problem is a :class:`~choice_workflow.audit.f
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -32,6 +33,7 @@ from choice_workflow.events import (
     SECURITY_STREAM,
     Event,
     EventType,
+    canonical_json,
     event_from_record,
     parse_instant,
 )
@@ -304,7 +306,10 @@ class _Engine:
                 ("99",),
             )
             return
-        if self.check and rules.fingerprint != event.payload.get("fingerprint"):
+        # The fingerprint is of the Rules as recorded: settings added by later versions
+        # (filled with their defaults when read) do not change an old log's fingerprint.
+        recorded = hashlib.sha256(canonical_json(dict(event.payload["rules"]))).hexdigest()
+        if self.check and recorded != event.payload.get("fingerprint"):
             self._find(
                 Kind.RULES_MISMATCH,
                 "the recorded Rules do not match their fingerprint",
@@ -463,27 +468,32 @@ class _Engine:
                 item,
                 spec.cites,
             )
-        if grant is not None and grant.state not in spec.sources:
+        if (grant is None) != (not spec.sources) or (
+            grant is not None and grant.state not in spec.sources
+        ):
             return  # the fold reports the illegal transition
         try:
-            params, context = self._recorded_command(event, grant)
+            params, context = self._recorded_command(event, grant, item.position)
+            owner = grant.employer_id if grant else str(params.get("employer_id", ""))
+            actor = Actor(
+                event.actor_id, role, employer_id=(owner or "?") if role is Role.EMPLOYER else None
+            )
+            command = Command(spec.trigger, event.stream_id, actor, event.command_id, params)
+            problems = [
+                problem
+                for guard in spec.guards
+                for problem in guard(grant, command, context, self.rules, event.recorded_at)
+            ]
         except (ChoiceWorkflowError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
-            self._find(Kind.MALFORMED, f"the recorded command cannot be read: {exc}", event, item)
+            self._find(
+                Kind.MALFORMED, f"the recorded command cannot be judged: {exc!r}", event, item
+            )
             return
-        actor = Actor(
-            event.actor_id,
-            role,
-            employer_id=(grant.employer_id if grant else params.get("employer_id"))
-            if role is Role.EMPLOYER
-            else None,
-        )
-        command = Command(spec.trigger, event.stream_id, actor, event.command_id, params)
-        for guard in spec.guards:
-            for problem in guard(grant, command, context, self.rules, event.recorded_at):
-                self._find(Kind.GUARD_FAILED, problem.reason, event, item, problem.cites)
+        for problem in problems:
+            self._find(Kind.GUARD_FAILED, problem.reason, event, item, problem.cites)
 
     def _recorded_command(
-        self, event: Event, grant: Grant | None
+        self, event: Event, grant: Grant | None, position: int = 0
     ) -> tuple[dict[str, Any], Context]:
         """The params and the context the command had, rebuilt from the log."""
         from choice_workflow.domain.application import application_from_data
@@ -535,7 +545,7 @@ class _Engine:
                 "channel": p["channel"],
                 "confirmed_at": parse_instant(str(p["confirmed_at"])),
             }
-            self._check_accept_by(event, params["confirmed_at"])
+            self._check_accept_by(event, params["confirmed_at"], position)
         elif event.type == EventType.TRANSITION_BEGUN:
             params = {"started_at": parse_instant(str(p["started_at"]))}
         elif event.type == EventType.DISBURSED:
@@ -548,7 +558,9 @@ class _Engine:
                 params["evaluation"] = dict(params["evaluation"])
         return params, context
 
-    def _check_accept_by(self, event: Event, confirmed_at: pendulum.DateTime) -> None:
+    def _check_accept_by(
+        self, event: Event, confirmed_at: pendulum.DateTime, position: int
+    ) -> None:
         from choice_workflow.rules import WindowStart
         from choice_workflow.time.calendar import acceptance_deadline
 
@@ -564,7 +576,7 @@ class _Engine:
                     f"accept_by {recorded} is not 48 hours after the confirmed notice ({expected.isoformat()})",
                     event.stream_id,
                     event.version,
-                    0,
+                    position,
                     ("15(j)",),
                 )
             )

@@ -5,6 +5,10 @@
 - :mod:`~choice_workflow.domain.application`: the application of Section 15(b).
 - :mod:`~choice_workflow.domain.counties`: geographic areas, rural and urban (15(d)).
 - :mod:`~choice_workflow.domain.money`: Decimal dollars with cents, never float.
+- :mod:`~choice_workflow.domain.wages`: wage records and the 15(l) floor.
+- :mod:`~choice_workflow.domain.performance`: standard level work performance (15(c)).
+- :mod:`~choice_workflow.domain.evaluation`: the evaluation of Section 20(a).
+- :mod:`~choice_workflow.domain.privacy`: small-cell suppression of published tables.
 
 Every function takes the instant it judges (``at``) and the :class:`~choice_workflow.Rules`.
 """
@@ -52,7 +56,35 @@ from choice_workflow.domain.employer import (
     employer_from_data,
     employer_to_data,
 )
+from choice_workflow.domain.evaluation import (
+    ComplianceAction,
+    EmploymentChange,
+    Evaluation,
+    WageEvaluation,
+    WageGroup,
+    evaluate_wages,
+)
 from choice_workflow.domain.money import CENT, money_problem, to_money
+from choice_workflow.domain.performance import (
+    BreakData,
+    DurationStats,
+    PerformanceRecord,
+    PerformanceSummary,
+    PeriodPerformance,
+    aggregate_performance,
+    read_break_data,
+)
+from choice_workflow.domain.privacy import SuppressedTable, is_small, min_max_allowed, suppress
+from choice_workflow.domain.wages import (
+    Floor,
+    FloorTerm,
+    Headcount,
+    WageFinding,
+    WageFindingKind,
+    WageRecord,
+    check_wages,
+    floor_on,
+)
 
 __all__ = [
     "CENT",
@@ -64,37 +96,62 @@ __all__ = [
     "Activities",
     "Application",
     "Assurances",
+    "BreakData",
     "BusinessModel",
     "CbsaType",
     "Certificate14c",
     "CertificateStatus",
     "Collaboration",
+    "ComplianceAction",
     "Consent",
     "County",
     "CountyTable",
     "CrpFunding",
     "Demographics",
+    "DurationStats",
     "Eligibility",
     "Employer",
+    "EmploymentChange",
+    "Evaluation",
     "FiscalYearCount",
+    "Floor",
+    "FloorTerm",
+    "Headcount",
     "IntegratedSetting",
+    "PerformanceRecord",
+    "PerformanceSummary",
+    "PeriodPerformance",
     "PriorGrant",
     "QuarterPlan",
     "SettingKind",
     "StateAuthorization",
+    "SuppressedTable",
     "TransformationProcess",
+    "WageEvaluation",
+    "WageFinding",
+    "WageFindingKind",
+    "WageGroup",
     "WageHistoryYear",
+    "WageRecord",
     "WageSummary",
+    "aggregate_performance",
     "application_cites",
     "application_from_data",
     "application_to_data",
     "area",
     "check_eligibility",
+    "check_wages",
     "employer_cites",
     "employer_from_data",
     "employer_to_data",
+    "evaluate_wages",
+    "floor_on",
     "geography",
+    "is_small",
+    "min_max_allowed",
     "money_problem",
+    "read_break_data",
+    "suppress",
     "to_money",
     "validate_application",
 ]

@@ -128,6 +128,13 @@ def _ins(event: Event, key: str) -> int | None:
     return None if text is None else to_us(parse_instant(str(text)))
 
 
+def _amount(e: Event, key: str) -> Decimal:
+    value = Decimal(str(e.payload[key]))
+    if not value.is_finite():
+        raise IllegalHistory(f"{e.type} of {e.stream_id} records a non-finite {key}: {value}")
+    return value
+
+
 def _applied(_: Grant | None, e: Event) -> Grant:
     return Grant(
         id=e.stream_id,
@@ -135,7 +142,7 @@ def _applied(_: Grant | None, e: Event) -> Grant:
         state=State.APPLIED,
         version=e.version,
         cycle=int(e.payload.get("cycle", 1)),
-        amount_requested=Decimal(str(e.payload["amount_requested"])),
+        amount_requested=_amount(e, "amount_requested"),
         applied_us=to_us(e.occurred_at),
     )
 
@@ -146,7 +153,7 @@ def _reviewed(g: Grant, e: Event) -> dict[str, object]:
 
 def _approved(g: Grant, e: Event) -> dict[str, object]:
     return {
-        "amount": Decimal(str(e.payload["amount"])),
+        "amount": _amount(e, "amount"),
         "approved_us": to_us(e.occurred_at),
         "approved_by": e.actor_id,
         "accept_by_us": _ins(e, "accept_by"),
@@ -172,7 +179,7 @@ def _transition(g: Grant, e: Event) -> dict[str, object]:
 
 def _disbursed(g: Grant, e: Event) -> dict[str, object]:
     return {
-        "disbursed": g.disbursed + Decimal(str(e.payload["amount"])),
+        "disbursed": g.disbursed + _amount(e, "amount"),
         "instalments": g.instalments + 1,
     }
 

@@ -196,7 +196,9 @@ class _SqlTransaction(Transaction):
             .join(last, sa.and_(e.stream_id == last.c.stream_id, e.version == last.c.version))
             .order_by(e.stream_id)
         )
-        return [(str(r.stream_id), int(r.version), str(r.hash)) for r in rows]
+        # Sorted here, by code point, not by the database's collation: the seal's leaf
+        # order (and so its root) must not depend on the server's locale.
+        return sorted((str(r.stream_id), int(r.version), str(r.hash)) for r in rows)
 
     def grant(self, grant_id: str) -> Grant | None:
         row = self.conn.execute(self.q.grant, {"gid": grant_id}).first()

@@ -1,0 +1,234 @@
+"""Commands of the audit trail: ``replay``, ``verify``, ``export`` and ``import``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from click.core import ParameterSource
+
+from choice_workflow._cli.core import (
+    FINDINGS,
+    INSTANT,
+    OK,
+    ROOT_HASH,
+    F,
+    db_options,
+    json_option,
+    need_db,
+    open_store,
+)
+from choice_workflow._cli.output import (
+    Output,
+    findings_table,
+    instant_doc,
+    report_doc,
+    report_summary,
+    shown,
+    states_table,
+)
+from choice_workflow.audit import Item, Report, export_log, import_log, replay, verify
+from choice_workflow.store.sql import SqlStore
+from choice_workflow.store.urls import mask_url
+
+LOG_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+
+
+def _log_option(f: F) -> F:
+    return click.option(
+        "--log",
+        type=LOG_FILE,
+        metavar="FILE",
+        help="An exported JSON Lines log (instead of --db).",
+    )(f)
+
+
+def _as_of_option(f: F) -> F:
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=INSTANT,
+        metavar="ISO8601",
+        help="Only events recorded up to this instant (with its offset, e.g. 2031-07-01T00:00:00-05:00).",
+    )(f)
+
+
+def _source(
+    db: str | None, log: Path | None, prefix: str, schema: str | None
+) -> tuple[dict[str, str], SqlStore | Path]:
+    """What to read: the database or the log file (not both), and how to name it."""
+    ctx = click.get_current_context()
+    if log is not None:
+        if db is not None and ctx.get_parameter_source("db") is not ParameterSource.ENVIRONMENT:
+            raise click.UsageError("give --db or --log, not both", ctx=ctx)
+        return {"log": str(log)}, log
+    if db is None:
+        raise click.UsageError(
+            "nothing to read: pass --log FILE or --db URL (or set CHOICE_WORKFLOW_DB)", ctx=ctx
+        )
+    return {"database": mask_url(db)}, open_store(db, prefix=prefix, schema=schema)
+
+
+def _read(output: Output, source: SqlStore | Path) -> SqlStore | Path | Iterator[Item]:
+    return output.log_items(source) if isinstance(source, Path) else source
+
+
+def _print_report(
+    output: Output, what: str, report: Report, named: dict[str, str], as_of: dt.datetime | None
+) -> None:
+    where = named.get("database") or named["log"]
+    output.line(f"{what} of {where}" + (f" as of {shown(as_of)}" if as_of is not None else ""))
+    output.table(states_table(list(report.grants.values())))
+    if report.findings:
+        output.table(findings_table(report.findings))
+    if report.last_root:
+        output.line(f"last seal: root {report.last_root}")
+    output.line(report_summary(what, report, streams=what != "replay"))
+
+
+@click.command(name="replay", short_help="Rebuild every grant from the log.")
+@db_options
+@_log_option
+@_as_of_option
+@json_option
+def replay_command(
+    db: str | None,
+    prefix: str,
+    schema: str | None,
+    log: Path | None,
+    as_of: dt.datetime | None,
+    as_json: bool,
+) -> int:
+    """Rebuild every grant from the log, as of an instant if given.
+
+    Reads the database (--db) or an exported log (--log). Exit 1 when the fold meets an
+    illegal transition or an unreadable record.
+    """
+    output = Output(as_json)
+    named, source = _source(db, log, prefix, schema)
+    report = replay(_read(output, source), as_of=as_of)
+    if output.as_json:
+        output.emit(
+            {
+                **named,
+                "as_of": instant_doc(as_of),
+                **report_doc(report, streams=False),
+                "grant_states": {gid: g.state.value for gid, g in sorted(report.grants.items())},
+            }
+        )
+    else:
+        _print_report(output, "replay", report, named, as_of)
+    return FINDINGS if report.findings else OK
+
+
+@click.command(name="verify", short_help="Check the log: chains, seals, the Act.")
+@db_options
+@_log_option
+@click.option(
+    "--root", type=ROOT_HASH, metavar="HEX", help="A published seal root the log must contain."
+)
+@_as_of_option
+@json_option
+def verify_command(
+    db: str | None,
+    prefix: str,
+    schema: str | None,
+    log: Path | None,
+    root: str | None,
+    as_of: dt.datetime | None,
+    as_json: bool,
+) -> int:
+    """Check the whole log: hash chains, versions, seals, the Act's guards, projections.
+
+    Reads the database (--db) or an exported log (--log). Exit 1 on any finding.
+    """
+    output = Output(as_json)
+    named, source = _source(db, log, prefix, schema)
+    report = verify(_read(output, source), expected_root=root, as_of=as_of)
+    if output.as_json:
+        output.emit({**named, "root": root, "as_of": instant_doc(as_of), **report_doc(report)})
+    else:
+        _print_report(output, "verify", report, named, as_of)
+    return FINDINGS if report.findings else OK
+
+
+@click.command(name="export", short_help="Export the log as JSON Lines.")
+@db_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    metavar="FILE",
+    help="The JSON Lines file to write (replaced if there).",
+)
+@json_option
+def export_command(
+    db: str | None, prefix: str, schema: str | None, out: Path, as_json: bool
+) -> int:
+    """Export the log as JSON Lines (docs/audit-format.md), for an auditor."""
+    output = Output(as_json)
+    url = need_db(db)
+    store = open_store(url, prefix=prefix, schema=schema)
+    total = _count_events(store)
+    # Written beside the target and renamed at the end: a failed export leaves no half file.
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with partial.open("wb") as handle:
+            events = export_log(
+                output.counted(store.stored_events(), total, f"exporting to {out.name}"), handle
+            )
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    if output.as_json:
+        output.emit({"database": mask_url(url), "out": str(out), "events": events})
+    else:
+        output.line(f"exported {events} events from {mask_url(url)} to {out}")
+    return OK
+
+
+def _count_events(store: SqlStore) -> int:
+    engine = store.engine
+    if engine is None:  # pragma: no cover - a store opened from a URL has its engine
+        return 0
+    with engine.connect() as conn:
+        return int(
+            conn.execute(sa.select(sa.func.count()).select_from(store.tables.events)).scalar_one()
+        )
+
+
+@click.command(name="import", short_help="Import an exported log into an empty database.")
+@click.option("--log", type=LOG_FILE, required=True, metavar="FILE", help="The log to import.")
+@db_options
+@click.option(
+    "--root", type=ROOT_HASH, metavar="HEX", help="A published seal root the log must contain."
+)
+@json_option
+def import_command(
+    log: Path, db: str | None, prefix: str, schema: str | None, root: str | None, as_json: bool
+) -> int:
+    """Import an exported log into an empty database, after verifying it.
+
+    A log with any integrity finding (or without the published --root) is refused and
+    nothing is written (exit 2). Findings about the Act are imported and reported (exit 1).
+    """
+    output = Output(as_json)
+    url = need_db(db)
+    store = open_store(url, prefix=prefix, schema=schema, create=True)
+    with output.working(f"verifying and importing {log.name}"):
+        report = import_log(log, store, expected_root=root)
+    if output.as_json:
+        output.emit(
+            {"log": str(log), "database": mask_url(url), "root": root, **report_doc(report)}
+        )
+    else:
+        output.line(f"imported {log} into {mask_url(url)}")
+        output.table(states_table(list(report.grants.values())))
+        if report.findings:
+            output.table(findings_table(report.findings))
+        output.line(report_summary("import", report))
+    return FINDINGS if report.findings else OK
