@@ -51,6 +51,9 @@ _GRANT_COLUMNS = (
 )  # fmt: skip
 
 
+_RETRYABLE = frozenset({"40P01", "40001"})
+
+
 class StoreError(ChoiceWorkflowError):
     """The database could not be used as a store (unreachable, wrong schema, ...)."""
 
@@ -530,9 +533,19 @@ class SqlStore(Store):
             with self._connection.begin_nested():
                 yield _SqlTransaction(self, self._connection)
             return
-        with self._engine.begin() as conn:
-            yield _SqlTransaction(self, conn)
-            _faults.reach("before_commit")
+        try:
+            with self._engine.begin() as conn:
+                yield _SqlTransaction(self, conn)
+                _faults.reach("before_commit")
+        except sa.exc.DBAPIError as exc:
+            # A deadlock or serialization failure: another writer won; the command may be
+            # retried as a whole (PostgreSQL SQLSTATE 40P01 / 40001).
+            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
+                raise ConcurrencyConflict(
+                    f"the database aborted the transaction ({exc.orig.sqlstate})",  # type: ignore[union-attr]  # checked above
+                    hint="Retry the command.",
+                ) from exc
+            raise
 
     def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:
         """Every stored event after position ``after``, streamed in pages."""
