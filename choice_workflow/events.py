@@ -54,6 +54,9 @@ class EventType:
     AWARDS_SELECTED = "AwardsSelected"
     DISBURSED = "Disbursed"
     REFERRED = "Referred"
+    WAGES_RECORDED = "WagesRecorded"
+    HEADCOUNT_RECORDED = "HeadcountRecorded"
+    PERFORMANCE_RECORDED = "PerformanceRecorded"
     SEALED = "Sealed"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,23 @@ from choice_workflow.domain.application import (
 from choice_workflow.domain.counties import CountyTable
 from choice_workflow.domain.eligibility import PriorGrant
 from choice_workflow.domain.employer import Employer, employer_to_data
+from choice_workflow.domain.evaluation import ComplianceAction, Evaluation, evaluate_wages
 from choice_workflow.domain.money import to_money
+from choice_workflow.domain.performance import (
+    BreakData,
+    PerformanceRecord,
+    aggregate_performance,
+    read_break_data,
+)
+from choice_workflow.domain.recorded import (
+    headcount_from_data,
+    headcount_to_data,
+    performance_from_data,
+    performance_to_data,
+    wage_from_data,
+    wage_to_data,
+)
+from choice_workflow.domain.wages import Headcount, WageFinding, WageRecord, check_wages
 from choice_workflow.errors import (
     ChoiceWorkflowError,
     ConcurrencyConflict,
@@ -86,6 +102,54 @@ def _forfeit_payload(grant: Grant | None, now: pendulum.DateTime) -> dict[str, A
         None if grant is None or grant.accept_by is None else format_instant(grant.accept_by)
     )
     return {"accept_by": accept_by}
+
+
+_COMPLIANCE: dict[str, tuple[str, str, str]] = {
+    EventType.ACCEPTED: ("accepted the grant", "15(j)", "accepted within the 48-hour window"),
+    EventType.NOTICE_CONFIRMED: ("confirmed the notice", "15(i)", "notice of approval confirmed"),
+    EventType.TRANSITION_BEGUN: (
+        "began the transition",
+        "15(i)",
+        "transition to the minimum wage begun",
+    ),
+    EventType.TECHNICAL_ASSISTANCE: (
+        "received technical assistance",
+        "90",
+        "technical assistance from the Department",
+    ),
+    EventType.WAGES_RECORDED: (
+        "reported wages",
+        "20(a)(1)",
+        "wage records provided for the evaluation",
+    ),
+    EventType.HEADCOUNT_RECORDED: (
+        "reported employment",
+        "20(a)(1)",
+        "headcounts provided for the evaluation",
+    ),
+    EventType.PERFORMANCE_RECORDED: (
+        "was evaluated on performance",
+        "15(c)",
+        "standard level work performance recorded",
+    ),
+    EventType.DISBURSED: ("received an instalment", "15(f)", "an instalment of the grant paid"),
+}
+"""20(a)(2): events of a grant that are actions taken to comply with Section 15."""
+
+
+def _checked(value: object, kind: type[Any], field: str) -> Any:
+    if not isinstance(value, kind):
+        raise InvalidInput(
+            [
+                Problem(
+                    ("20(a)(1)",),
+                    f"expected a {kind.__name__}, got {type(value).__name__}",
+                    f"Build a {kind.__name__}.",
+                    field,
+                )
+            ]
+        )
+    return value
 
 
 def _instant(us: int | None) -> pendulum.DateTime | None:
@@ -737,6 +801,145 @@ class Program:
             lambda g, n: {"description": str(description)},
         )
 
+    def record_wages(
+        self,
+        grant_id: str,
+        actor: Actor,
+        records: Sequence[WageRecord],
+        *,
+        command_id: str | None = None,
+    ) -> Grant:
+        """20(a)(1), 15(l): the grantee records dated hourly wages of pseudonymous
+        employees (never names), with their 14(c) baseline and the customary rate."""
+        rows = [_checked(r, WageRecord, "records") for r in records]
+        data = [wage_to_data(r) for r in rows]
+        latest = max((r.paid_on for r in rows), default=None)
+        return self._execute(
+            "record_wages", grant_id, actor, {"latest": latest, "count": len(rows)}, command_id,
+            lambda g, n: {"records": data},
+        )  # fmt: skip
+
+    def record_headcount(
+        self, grant_id: str, actor: Actor, headcount: Headcount, *, command_id: str | None = None
+    ) -> Grant:
+        """20(a)(1): the grantee records a quarter's employment counts."""
+        row = _checked(headcount, Headcount, "headcount")
+        return self._execute(
+            "record_headcount", grant_id, actor, {"latest": row.quarter_start, "count": 1}, command_id,
+            lambda g, n: {"headcount": headcount_to_data(row)},
+        )  # fmt: skip
+
+    def record_performance(
+        self,
+        grant_id: str,
+        actor: Actor,
+        records: Sequence[PerformanceRecord],
+        *,
+        command_id: str | None = None,
+    ) -> Grant:
+        """15(c): the evaluator records standard level work performance: durations of
+        task completion, mental health breaks and physical health breaks."""
+        rows = [_checked(r, PerformanceRecord, "records") for r in records]
+        data = [performance_to_data(r) for r in rows]
+        latest = max((r.period_end for r in rows), default=None)
+        return self._execute(
+            "record_performance", grant_id, actor, {"latest": latest, "count": len(rows)}, command_id,
+            lambda g, n: {"records": data},
+        )  # fmt: skip
+
+    def wage_records(self, grant_id: str) -> list[WageRecord]:
+        """Every wage recorded for a grant, in the order recorded."""
+        return [
+            wage_from_data(d)
+            for e in self.events(grant_id)
+            if e.type == EventType.WAGES_RECORDED
+            for d in e.payload["records"]
+        ]
+
+    def wage_findings(self, grant_id: str) -> tuple[WageFinding, ...]:
+        """15(l), 15(a)(1), 15(a)(2): the grant's recorded wages judged against the
+        phase-out floor, the employee's baseline, the federal minimum and the customary
+        rate. Findings only: nothing revokes a certificate (15(m))."""
+        grant = self.grant(grant_id)
+        committed = self.application(grant_id).full_minimum_wage_on
+        started = grant.transition_started_at
+        start_day = None if started is None else started.in_timezone(self._rules.timezone).date()
+        return check_wages(
+            self.wage_records(grant_id), rules=self._rules,
+            committed_full_minimum_on=committed, transition_started_on=start_day,
+        )  # fmt: skip
+
+    def break_data(self, grant_id: str, actor: Actor) -> tuple[BreakData, ...]:
+        """15(c): the break durations of a grant's employees: health data, for the
+        evaluator only (others get NotPermitted, and the attempt is logged)."""
+        records = [
+            performance_from_data(d)
+            for e in self.events(grant_id)
+            if e.type == EventType.PERFORMANCE_RECORDED
+            for d in e.payload["records"]
+        ]
+        try:
+            return read_break_data(records, actor.role, actor=actor.id)
+        except NotPermitted as refused:
+            self._refused_attempt(actor, "read_break_data", grant_id, refused.reason)
+            raise
+
+    def _computed_evaluation(self, grant_id: str, now: pendulum.DateTime) -> dict[str, Any]:
+        """20(a): wages and employment before and after the transition, the actions
+        taken to comply with Section 15 (from the audit trail), and performance."""
+        grant = self.grant(grant_id)
+        events = self.events(grant_id)
+        tz = self._rules.timezone
+        started = grant.transition_started_at
+        start_day = None if started is None else started.in_timezone(tz).date()
+        wages = self.wage_records(grant_id)
+        before = [w for w in wages if start_day is None or w.paid_on < start_day]
+        after = [w for w in wages if start_day is not None and w.paid_on >= start_day]
+        counts = [
+            headcount_from_data(e.payload["headcount"])
+            for e in events
+            if e.type == EventType.HEADCOUNT_RECORDED
+        ]
+        before_count = next(
+            (c for c in counts if start_day is None or c.quarter_start < start_day), None
+        )
+        after_count = next(
+            (c for c in reversed(counts) if start_day is not None and c.quarter_start >= start_day),
+            None,
+        )
+        if before_count is None or after_count is None:
+            before_count = after_count = None  # a change in employment needs both
+        actions = tuple(
+            ComplianceAction(
+                kind=found[0],
+                date=e.occurred_at.in_timezone(tz).date(),
+                cite=found[1],
+                description=found[2],
+            )
+            for e in events
+            if (found := _COMPLIANCE.get(e.type)) is not None
+        )
+        performance = [
+            performance_from_data(d)
+            for e in events
+            if e.type == EventType.PERFORMANCE_RECORDED
+            for d in e.payload["records"]
+        ]
+        result = Evaluation(
+            wages=evaluate_wages(
+                before,
+                after,
+                rules=self._rules,
+                on=now.in_timezone(tz).date(),
+                headcount_before=before_count,
+                headcount_after=after_count,
+            ),
+            actions=actions,
+            performance=aggregate_performance(performance) if performance else None,
+        )
+        data: dict[str, Any] = result.to_data()
+        return data
+
     def terminate(
         self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
     ) -> Grant:
@@ -755,11 +958,18 @@ class Program:
         grant_id: str,
         actor: Actor,
         *,
-        evaluation: Mapping[str, Any],
+        evaluation: Mapping[str, Any] | None = None,
         command_id: str | None = None,
     ) -> Grant:
-        """20(a): record the evaluation of a transitioning grantee."""
-        data = dict(evaluation) if isinstance(evaluation, Mapping) else evaluation
+        """20(a): record the evaluation of a transitioning grantee and move it to
+        evaluated. Without ``evaluation``, it is computed from the grant's audit trail:
+        the change in wages and employment of employees with disabilities (20(a)(1)) and
+        the actions taken to comply with Section 15 (20(a)(2))."""
+        if evaluation is None:
+            self.grant(grant_id)  # an unknown grant is UnknownGrant, before any computing
+            data: Any = self._computed_evaluation(grant_id, self._clock.now())
+        else:
+            data = dict(evaluation) if isinstance(evaluation, Mapping) else evaluation
         try:
             canonical_json(data)
         except (TypeError, ValueError) as exc:

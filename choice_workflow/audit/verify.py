@@ -550,6 +550,8 @@ class _Engine:
             params = {"started_at": parse_instant(str(p["started_at"]))}
         elif event.type == EventType.DISBURSED:
             params = {"amount": Decimal(str(p["amount"]))}
+        elif event.type in _RECORDS:
+            params = _records_params(event)
         else:
             params = {
                 k: v for k, v in p.items() if k in ("reason", "description", "evaluation", "notes")
@@ -580,6 +582,21 @@ class _Engine:
                     ("15(j)",),
                 )
             )
+
+
+_RECORDS = frozenset(
+    {EventType.WAGES_RECORDED, EventType.HEADCOUNT_RECORDED, EventType.PERFORMANCE_RECORDED}
+)
+
+
+def _records_params(event: Event) -> dict[str, Any]:
+    """The params of a record command: how many records and the latest date."""
+    p = event.payload
+    if event.type == EventType.HEADCOUNT_RECORDED:
+        return {"latest": dt.date.fromisoformat(str(p["headcount"]["quarter_start"])), "count": 1}
+    key = "paid_on" if event.type == EventType.WAGES_RECORDED else "period_end"
+    days = [dt.date.fromisoformat(str(r[key])) for r in p["records"]]
+    return {"latest": max(days, default=None), "count": len(days)}
 
 
 def _canonical(raw: dict[str, Any]) -> bytes:

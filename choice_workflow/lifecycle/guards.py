@@ -367,6 +367,25 @@ def transition_start_in_window(
         )
 
 
+def records_not_in_the_future(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """20(a)(1), 15(c): records are of what happened: none dated after today."""
+    today = now.in_timezone(rules.timezone).date()
+    latest = command.params.get("latest")
+    if latest is not None and latest > today:
+        yield Problem(
+            ("20(a)(1)",),
+            f"a record is dated {latest.isoformat()}, after today ({today.isoformat()})",
+            "Record wages, counts and performance once they have happened.",
+            "records",
+        )
+    if command.params.get("count") == 0:
+        yield Problem(
+            ("20(a)(1)",), "there is nothing to record", "Pass at least one record.", "records"
+        )
+
+
 def reason_given(
     grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
 ) -> Iterator[Problem]:
