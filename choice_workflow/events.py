@@ -54,6 +54,7 @@ class EventType:
     AWARDS_SELECTED = "AwardsSelected"
     DISBURSED = "Disbursed"
     REFERRED = "Referred"
+    ENDORSED = "Endorsed"
     WAGES_RECORDED = "WagesRecorded"
     HEADCOUNT_RECORDED = "HeadcountRecorded"
     PERFORMANCE_RECORDED = "PerformanceRecorded"

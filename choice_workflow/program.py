@@ -709,6 +709,22 @@ class Program:
 
         return self._execute("approve", grant_id, actor, {"amount": value}, command_id, payload)
 
+    def endorse(
+        self,
+        grant_id: str,
+        amount: Decimal | str | int,
+        actor: Actor,
+        *,
+        command_id: str | None = None,
+    ) -> Grant:
+        """Dual authorization: a first Director endorses the amount an approval above
+        ``Rules.dual_authorization_above`` will need; another Director then approves it."""
+        value = to_money(amount, "amount", ("15(h)",))
+        return self._execute(
+            "endorse", grant_id, actor, {"amount": value}, command_id,
+            lambda g, n: {"amount": money_text(value)},
+        )  # fmt: skip
+
     def confirm_notice(
         self,
         grant_id: str,

@@ -188,6 +188,13 @@ class Rules:
     disbursement_quarters: int = 12
     """15(f): the grant is paid over its 3-year period in this many equal instalments
     (quarterly by default), the cents left over paid with the first ones."""
+    reviewer_cannot_approve: bool = True
+    """Separation of duties (NIST SP 800-53 AC-5): the actor who reviewed an application
+    may not approve it."""
+    dual_authorization_above: Decimal | None = None
+    """Dual authorization (NIST SP 800-53 AC-3(2)): approvals above this amount need a
+    second Director's endorsement of the same amount first; None (the default): one
+    Director approves any amount."""
     required_other: tuple[str, ...] = ()
     """15(b)(14): the names of the "other information" items the Director requires of
     every application; recorded with the Rules so that verify judges as the Program did."""
@@ -340,6 +347,7 @@ _DECODERS: dict[str, Any] = {
     "illinois_minimum_wage": lambda rows: _steps(*[(d, r) for d, r in rows]),
     "required_other": lambda names: tuple(str(n) for n in names),
     "size_band_edges": lambda edges: tuple(int(e) for e in edges),
+    "dual_authorization_above": lambda s: None if s is None else Decimal(s),
 }
 
 
@@ -511,6 +519,16 @@ def _check(rules: Rules) -> list[Problem]:
     if not _whole(s["small_employer_warning_below"], 0):
         reason = "must be a whole number >= 0"
         bad('10 "Eligible employer"', "small_employer_warning_below", reason, "MWL 105/3(d): 4.")
+    if not isinstance(s["reviewer_cannot_approve"], bool):
+        bad("15(a)", "reviewer_cannot_approve", "must be True or False", "The default: True.")
+    above = s["dual_authorization_above"]
+    if above is not None and not _money_ok(above):
+        bad(
+            "15(h)",
+            "dual_authorization_above",
+            "must be None or positive Decimal dollars",
+            "Use Decimal('35000.00').",
+        )
     edges = s["size_band_edges"]
     if not (
         isinstance(edges, tuple)

@@ -548,7 +548,7 @@ class _Engine:
             self._check_accept_by(event, params["confirmed_at"], position)
         elif event.type == EventType.TRANSITION_BEGUN:
             params = {"started_at": parse_instant(str(p["started_at"]))}
-        elif event.type == EventType.DISBURSED:
+        elif event.type in (EventType.ENDORSED, EventType.DISBURSED):
             params = {"amount": Decimal(str(p["amount"]))}
         elif event.type in _RECORDS:
             params = _records_params(event)

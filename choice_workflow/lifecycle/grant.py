@@ -71,6 +71,9 @@ class Grant:
     """How many instalments of the disbursement schedule have been paid."""
     referred_from: str | None = None
     """15(j): the grant whose return put this application before the Director."""
+    endorsed_by: str | None = None
+    """Dual authorization: the Director who endorsed the amount to approve."""
+    endorsed_amount: Decimal | None = None
 
     @property
     def applied_at(self) -> pendulum.DateTime:
@@ -184,6 +187,10 @@ def _disbursed(g: Grant, e: Event) -> dict[str, object]:
     }
 
 
+def _endorsed(g: Grant, e: Event) -> dict[str, object]:
+    return {"endorsed_by": e.actor_id, "endorsed_amount": _amount(e, "amount")}
+
+
 def _referred(g: Grant, e: Event) -> dict[str, object]:
     return {"referred_from": str(e.payload["from_grant"])}
 
@@ -196,6 +203,7 @@ _FIELD_UPDATES: dict[str, Callable[[Grant, Event], dict[str, object]]] = {
     EventType.TRANSITION_BEGUN: _transition,
     EventType.DISBURSED: _disbursed,
     EventType.REFERRED: _referred,
+    EventType.ENDORSED: _endorsed,
 }
 
 

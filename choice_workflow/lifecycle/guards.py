@@ -124,6 +124,42 @@ def system_approves_referrals_only(
         )
 
 
+def separation_of_duties(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """Separation of duties (NIST SP 800-53 AC-5): whoever reviewed the application
+    does not approve it (Rules.reviewer_cannot_approve)."""
+    if (
+        rules.reviewer_cannot_approve
+        and grant is not None
+        and grant.reviewed_by == command.actor.id
+    ):
+        yield Problem(
+            ("15(a)",),
+            f"{command.actor.id} reviewed this application and may not also approve it",
+            "Another Director approves (separation of duties).",
+            "actor",
+        )
+
+
+def dual_authorization(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """Dual authorization (NIST SP 800-53 AC-3(2)): an approval above
+    Rules.dual_authorization_above needs another Director's endorsement of that amount."""
+    limit = rules.dual_authorization_above
+    amount = command.params.get("amount")
+    if limit is None or grant is None or not isinstance(amount, Decimal) or amount <= limit:
+        return
+    if grant.endorsed_amount != amount or grant.endorsed_by in (None, command.actor.id):
+        yield Problem(
+            ("15(a)", "15(h)"),
+            f"${amount:,.2f} is above ${limit:,.2f}: a second Director must endorse this amount first",
+            "Another Director runs endorse(grant, amount), then this approval.",
+            "amount",
+        )
+
+
 def disbursement_due(
     grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
 ) -> Iterator[Problem]:

@@ -197,6 +197,8 @@ GRANT_LIFECYCLE = TransitionTable(
             ("15(a)", "15(h)", "15(f)", "15(g)", "10(3)"),
             (
                 g.system_approves_referrals_only,
+                g.separation_of_duties,
+                g.dual_authorization,
                 g.award_date_reached,
                 g.cycle_timing,
                 g.amount_within_bounds,
@@ -207,6 +209,18 @@ GRANT_LIFECYCLE = TransitionTable(
             ),
             description="The Director approves an amount (15(a), 15(h)); with the Rules' "
             "automatic reading, the system approves the next applicant (15(j)).",
+        ),
+        Transition(
+            "endorse",
+            frozenset({State.APPLIED}),
+            None,
+            EventType.ENDORSED,
+            frozenset({Role.DIRECTOR}),
+            ("15(a)", "15(h)"),
+            (g.amount_within_bounds,),
+            own_only=False,
+            description="A first Director endorses the amount of an approval that needs "
+            "dual authorization (Rules.dual_authorization_above).",
         ),
         Transition(
             "refer",

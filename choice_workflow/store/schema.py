@@ -95,6 +95,8 @@ def make_tables(prefix: str = "", schema: str | None = None) -> Tables:
         sa.Column("disbursed", money, nullable=False, server_default="0.00"),
         sa.Column("instalments", sa.Integer, nullable=False, server_default="0"),
         sa.Column("referred_from", ident),
+        sa.Column("endorsed_by", ident),
+        sa.Column("endorsed_amount", money),
     )
     employers = sa.Table(
         f"{prefix}employers",

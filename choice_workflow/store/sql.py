@@ -48,6 +48,7 @@ _GRANT_COLUMNS = (
     "id", "employer_id", "state", "version", "cycle", "amount_requested", "applied_us", "amount",
     "reviewed_by", "approved_us", "approved_by", "notice_channel", "notice_us", "accept_by_us",
     "accepted_us", "transition_start_us", "ended_us", "disbursed", "instalments", "referred_from",
+    "endorsed_by", "endorsed_amount",
 )  # fmt: skip
 
 
@@ -64,6 +65,7 @@ def _grant_row(g: Grant) -> dict[str, Any]:
     row["amount_requested"] = f"{g.amount_requested:.2f}"
     row["amount"] = None if g.amount is None else f"{g.amount:.2f}"
     row["disbursed"] = f"{g.disbursed:.2f}"
+    row["endorsed_amount"] = None if g.endorsed_amount is None else f"{g.endorsed_amount:.2f}"
     return row
 
 
@@ -74,6 +76,8 @@ def _grant_from_row(row: sa.Row[Any]) -> Grant:
     values["amount_requested"] = Decimal(values["amount_requested"])
     values["amount"] = None if values["amount"] is None else Decimal(values["amount"])
     values["disbursed"] = Decimal(values["disbursed"])
+    if values["endorsed_amount"] is not None:
+        values["endorsed_amount"] = Decimal(values["endorsed_amount"])
     return Grant(**values)
 
 
