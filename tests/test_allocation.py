@@ -547,3 +547,19 @@ def test_three_lapses_in_a_row_across_the_dst_weekend_reach_three_next_applicant
     assert Decimal("0.00") == program.cycle(1).available  # G2 and G5 hold the $20,000
     report = verify(sql_store)
     assert () == report.findings
+
+
+@pytest.mark.cite("15(a)")
+def test_verify_compares_the_cycles_ledger_with_the_log(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    program = program_with(2, "60000.00", store=store)
+    program.approve("G1", "30000.00", DIRECTOR)
+    assert () == verify(store).findings
+    assert store.engine is not None
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cycles SET reserved = '0.00' WHERE number = 1")
+    findings = verify(store).findings
+    assert [("projection_mismatch", ("15(a)",), "cycle:1")] == [
+        (f.kind.value, f.cites, f.stream_id) for f in findings
+    ]
+    store.dispose()

@@ -118,6 +118,7 @@ def verify(
         )
     if isinstance(source, Store) and as_of is None:
         extra += _compare_projections(source, report.grants)
+        extra += _compare_cycles(source, engine.cycles)
     return attrs.evolve(report, findings=report.findings + tuple(extra))
 
 
@@ -152,6 +153,25 @@ def _compare_projections(store: Store, grants: Mapping[str, Grant]) -> list[Find
                     f"the grants table says {_brief(theirs)}, the log says {_brief(mine)}",
                     gid,
                     0 if mine is None else mine.version,
+                )
+            )
+    return found
+
+
+def _compare_cycles(store: Store, cycles: Mapping[int, Cycle]) -> list[Finding]:
+    """15(a), 15(f): each cycle's ledger and waitlist in the database against the replay."""
+    with store.transaction() as tx:
+        stored = {n: tx.cycle(n) for n in range(1, 10)}
+    found = []
+    for number in sorted({n for n, c in stored.items() if c is not None} | set(cycles)):
+        mine, theirs = cycles.get(number), stored.get(number)
+        if mine != theirs:
+            found.append(
+                Finding(
+                    Kind.PROJECTION_MISMATCH,
+                    f"the cycles table disagrees with the log for cycle {number}",
+                    f"cycle:{number}",
+                    cites=("15(a)",),
                 )
             )
     return found
