@@ -27,7 +27,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from choice_workflow.audit import Finding, Item, Report, read_lines
+from choice_workflow.audit import Finding, Item, Kind, Report, read_lines
 from choice_workflow.events import format_instant
 from choice_workflow.lifecycle.grant import Grant
 from choice_workflow.lifecycle.states import State
@@ -172,7 +172,8 @@ def finding_doc(finding: Finding) -> dict[str, Any]:
 def findings_table(findings: Sequence[Finding]) -> Table:
     """The findings, one row each, in the order found."""
     table = Table(title=f"Findings ({len(findings)})", title_justify="left")
-    table.add_column("kind")
+    # The kind is what a reader scans for: never cut; the message wraps instead.
+    table.add_column("kind", no_wrap=True, min_width=max(len(k.value) for k in Kind))
     table.add_column("cites")
     table.add_column("stream")
     table.add_column("version", justify="right")

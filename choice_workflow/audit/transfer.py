@@ -54,4 +54,13 @@ def import_log(path: str | Path, store: Store, *, expected_root: str | None = No
                 )
         for grant in report.grants.values():
             tx.put_grant(grant, new=True)
+            counted = (
+                grant.approved_us
+                if report.rules is None or report.rules.award_counts.value == "approved"
+                else grant.accepted_us
+            )
+            if counted is not None:
+                tx.record_award(grant.employer_id, grant.id)
+        for cycle in report.cycles.values():
+            tx.put_cycle(cycle)
     return report

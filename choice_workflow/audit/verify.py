@@ -75,6 +75,8 @@ class Report:
     streams: int
     seals: int
     last_root: str | None
+    cycles: Mapping[int, Cycle] = attrs.field(factory=dict)
+    """The cycles and their ledgers as the log leaves them (15(a), 15(f))."""
 
     @property
     def ok(self) -> bool:
@@ -231,6 +233,7 @@ class _Engine:
             streams=len(self.heads),
             seals=self.seals,
             last_root=self.last_root,
+            cycles=dict(self.cycles),
         )
 
     def _find(
