@@ -89,7 +89,7 @@ from choice_workflow.time.calendar import (
     first_award_instant,
 )
 from choice_workflow.time.clock import Clock, SystemClock
-from choice_workflow.time.instants import ensure_instant
+from choice_workflow.time.instants import ensure_instant, zone
 
 _RESERVED_PREFIXES = ("employer:", PROGRAM_STREAM, SECURITY_STREAM, SEAL_STREAM)
 _RETRIES = 5
@@ -381,7 +381,7 @@ class Program:
                 problems.append(
                     Problem(
                         (cite,),
-                        f"cycle {number} may open no earlier than {earliest.in_timezone(self._rules.timezone).isoformat()}",
+                        f"cycle {number} may open no earlier than {earliest.in_timezone(zone(self._rules.timezone)).isoformat()}",
                         "Choose a later opening.",
                         "opens_at",
                     )
@@ -879,7 +879,9 @@ class Program:
         grant = self.grant(grant_id)
         committed = self.application(grant_id).full_minimum_wage_on
         started = grant.transition_started_at
-        start_day = None if started is None else started.in_timezone(self._rules.timezone).date()
+        start_day = (
+            None if started is None else started.in_timezone(zone(self._rules.timezone)).date()
+        )
         return check_wages(
             self.wage_records(grant_id), rules=self._rules,
             committed_full_minimum_on=committed, transition_started_on=start_day,
@@ -907,7 +909,7 @@ class Program:
         events = self.events(grant_id)
         tz = self._rules.timezone
         started = grant.transition_started_at
-        start_day = None if started is None else started.in_timezone(tz).date()
+        start_day = None if started is None else started.in_timezone(zone(tz)).date()
         wages = self.wage_records(grant_id)
         before = [w for w in wages if start_day is None or w.paid_on < start_day]
         after = [w for w in wages if start_day is not None and w.paid_on >= start_day]
@@ -928,7 +930,7 @@ class Program:
         actions = tuple(
             ComplianceAction(
                 kind=found[0],
-                date=e.occurred_at.in_timezone(tz).date(),
+                date=e.occurred_at.in_timezone(zone(tz)).date(),
                 cite=found[1],
                 description=found[2],
             )
@@ -946,7 +948,7 @@ class Program:
                 before,
                 after,
                 rules=self._rules,
-                on=now.in_timezone(tz).date(),
+                on=now.in_timezone(zone(tz)).date(),
                 headcount_before=before_count,
                 headcount_after=after_count,
             ),

@@ -31,6 +31,7 @@ from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store.base import Store
 from choice_workflow.time.calendar import cycle_two_earliest
 from choice_workflow.time.clock import ManualClock
+from choice_workflow.time.instants import zone
 
 ILLINOIS_PROGRAMS = 59
 """14(c) programs in Illinois, early 2025 (U.S. Department of Labor data as reported)."""
@@ -221,7 +222,9 @@ def _cycle(
         grant = program.grant(f"G-{p.employer_id}")
         if grant.state is not State.ACCEPTED:
             continue
-        day_before = clock.now().in_timezone(program.rules.timezone).date() - dt.timedelta(days=1)
+        day_before = clock.now().in_timezone(zone(program.rules.timezone)).date() - dt.timedelta(
+            days=1
+        )
         _record_quarter(program, p, day_before, False, with_wages, started=False)
         program.begin_transition(grant.id, _actor(p.employer_id), started_at=clock.now())
         program.record_technical_assistance(
@@ -243,7 +246,7 @@ def _quarters(
     reported, now and then technical assistance (Section 90)."""
     for q in range(quarters):
         clock.advance(days=92)
-        day = clock.now().in_timezone(program.rules.timezone).date()
+        day = clock.now().in_timezone(zone(program.rules.timezone)).date()
         for p in running:
             gid = f"G-{p.employer_id}"
             if program.grant(gid).state is not State.TRANSITIONING:
@@ -284,7 +287,7 @@ def simulate(
     later = max(1, employers // 3)
     second = population(later, max(later, total // 3), rng, first=employers + 1)
     # By cycle 2 the 15(l) floor has risen: these employers already pay at least it.
-    day = clock.now().in_timezone(program.rules.timezone).date()
+    day = clock.now().in_timezone(zone(program.rules.timezone)).date()
     raised = floor_on(day, program.rules, committed_full_minimum_on=None).amount
     second = [attrs.evolve(p, baseline=max(p.baseline, raised + Decimal("0.10"))) for p in second]
     running += _cycle(program, rng, 2, second, clock, wages)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import pendulum
 import pytest
@@ -58,10 +58,6 @@ from choice_workflow.events import SECURITY_STREAM, Event, format_instant
 from choice_workflow.lifecycle.grant import to_us
 from choice_workflow.samples import sample_application, sample_employer
 
-pytestmark = [pytest.mark.cite("15(j)"), pytest.mark.cite("15(g)", "10(3)")]
-
-T = TypeVar("T")
-
 START = pendulum.datetime(2030, 7, 1, 9, tz="America/Chicago")
 EMPLOYERS = ("E1", "E2")
 UNREGISTERED = "E9"
@@ -89,7 +85,8 @@ ALLOWED = "allowed"
 
 # DESIGN.md "Who may do what"; where it is silent, the table's reading (the Director may
 # deny as the Department may; the grantee or the Department records the start of the
-# transition).
+# transition). The system approves only grants referred to it from a waitlist (15(j)),
+# and no waitlist is selected here, so the Director is the only approver.
 ALLOWED_ROLES: Mapping[str, frozenset[Role]] = {
     "apply": frozenset({Role.EMPLOYER}),
     "review": frozenset({Role.DEPARTMENT}),
@@ -667,10 +664,21 @@ class RandomCommands(RuleBasedStateMachine):
             return
         self.clock.move_to(target)
         event(f"time: accept_by + {offset} us, then {then}")
+        waiting = State.APPROVED is self.program.grant(grant_id).state
         if then == "accept":
             self.accept(grant_id, ALLOWED)
         else:
             self.sweep(ALLOWED)
+        if waiting:
+            # 15(j): accepting at exactly accept_by is in time; one microsecond later the
+            # approval is forfeited.
+            expected = {
+                ("accept", 0): State.ACCEPTED,
+                ("accept", 1): State.APPROVED,
+                ("sweep", 0): State.APPROVED,
+                ("sweep", 1): State.FORFEITED,
+            }[then, offset]
+            assert expected == self.program.grant(grant_id).state
 
     # -- invariants --------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from choice_workflow.time import (
     local_midnight,
     previous_fiscal_years,
 )
+from choice_workflow.time.instants import zone
 
 _PARTS_8 = {
     "business_model": "(A) the business model to transform into",
@@ -369,7 +370,7 @@ def _full_minimum_wage(r: Report, value: object, at: dt.datetime, rules: Rules) 
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         r.wrong(field, value, "a date", "Give the date, e.g. datetime.date(2032, 7, 1).")
         return
-    applied = ensure_instant(at).in_timezone(rules.timezone).date()
+    applied = ensure_instant(at).in_timezone(zone(rules.timezone)).date()
     if value < applied:
         r.add(
             field,
@@ -382,7 +383,7 @@ def _full_minimum_wage(r: Report, value: object, at: dt.datetime, rules: Rules) 
     start = max(ensure_instant(at), first_award_instant(rules))
     end = grant_period_end(start, rules)
     if local_midnight(value, rules) >= end:
-        last = end.in_timezone(rules.timezone).subtract(microseconds=1).date()
+        last = end.in_timezone(zone(rules.timezone)).subtract(microseconds=1).date()
         r.problems.append(
             Problem(
                 ("15(b)(13)", "15(f)"),

@@ -24,6 +24,7 @@ from choice_workflow.domain.employer import (
 from choice_workflow.errors import Problem, Severity, errors_only
 from choice_workflow.rules import AwardCounts, Rules
 from choice_workflow.time import ensure_instant
+from choice_workflow.time.instants import zone
 
 _DIGNITY_IN_PAY = (
     "The Dignity in Pay Act (P.A. 103-1060) ends these authorizations by December 31, "
@@ -84,7 +85,7 @@ def check_eligibility(
     aware instant raises :class:`~choice_workflow.errors.InvalidInput`.
     """
     instant = ensure_instant(at, "at", '10 "Eligible employer"')
-    day = instant.in_timezone(rules.timezone).date()
+    day = instant.in_timezone(zone(rules.timezone)).date()
     problems = (
         *_size(employer.employee_count, rules),
         *_certificate(employer.certificate, day),
@@ -335,4 +336,4 @@ def _is_date(value: object) -> bool:
 
 
 def _local(instant: dt.datetime, rules: Rules) -> str:
-    return ensure_instant(instant).in_timezone(rules.timezone).isoformat()
+    return ensure_instant(instant).in_timezone(zone(rules.timezone)).isoformat()

@@ -21,7 +21,7 @@ from choice_workflow.time.calendar import (
     first_award_instant,
     transition_start_window,
 )
-from choice_workflow.time.instants import ensure_instant
+from choice_workflow.time.instants import ensure_instant, zone
 
 if TYPE_CHECKING:
     from choice_workflow.lifecycle.context import Command, Context
@@ -35,7 +35,7 @@ NOTICE_CHANNELS = ("address_of_record", "email")
 def _local(instant: pendulum.DateTime, rules: Rules) -> str:
     """An instant on the Rules' wall clock, with microseconds only where there are some."""
     pattern = "YYYY-MM-DD HH:mm:ss.SSSSSS zz" if instant.microsecond else "YYYY-MM-DD HH:mm:ss zz"
-    return instant.in_timezone(rules.timezone).format(pattern)
+    return instant.in_timezone(zone(rules.timezone)).format(pattern)
 
 
 def applications_open(
@@ -184,7 +184,7 @@ def disbursement_due(
         yield Problem(("15(f)",), "the grant period has not started", "Pay after the acceptance.")
         return
     months = rules.grant_period_years * 12 * (k - 1) // len(schedule)
-    due = start.in_timezone(rules.timezone).add(months=months)
+    due = start.in_timezone(zone(rules.timezone)).add(months=months)
     if now < due:
         yield Problem(
             ("15(f)",),
@@ -407,7 +407,7 @@ def records_not_in_the_future(
     grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
 ) -> Iterator[Problem]:
     """20(a)(1), 15(c): records are of what happened: none dated after today."""
-    today = now.in_timezone(rules.timezone).date()
+    today = now.in_timezone(zone(rules.timezone)).date()
     latest = command.params.get("latest")
     if latest is not None and latest > today:
         yield Problem(

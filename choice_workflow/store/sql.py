@@ -12,6 +12,7 @@ transaction: the store then works in a SAVEPOINT per command and never retries.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -149,6 +150,7 @@ class _Statements:
         self.insert_event = sa.insert(t.events).returning(e.position)
         self.insert_command = sa.insert(t.commands)
         self.insert_grant = sa.insert(t.grants)
+        self.shared_lock = sa.text("SELECT pg_advisory_xact_lock_shared(:k)")
         self.update_grant = (
             sa.update(t.grants)
             .where(g.id == sa.bindparam("b_id"), g.version < sa.bindparam("b_version"))
@@ -251,10 +253,12 @@ class _SqlTransaction(Transaction):
         return None if row is None else _grant_from_row(row)
 
     def lock_for_seal(self) -> None:
+        # Exclusive against every writer's shared advisory lock (taken as each
+        # transaction begins): a seal sees exactly the events positioned before it. An
+        # advisory lock needs no privilege on the table, so the application's role,
+        # which may only INSERT and SELECT events, can seal.
         if self.conn.dialect.name == "postgresql":
-            name = self.t.events.name
-            table = f'"{self.t.schema}"."{name}"' if self.t.schema else f'"{name}"'
-            self.conn.exec_driver_sql(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.s.lock_key})
 
     def lock_employer(self, employer_id: str) -> None:
         if self.conn.dialect.name == "postgresql":
@@ -485,6 +489,10 @@ class SqlStore(Store):
     ) -> None:
         self.tables: Tables = make_tables(prefix, schema)
         self.statements = _Statements(self.tables)
+        digest = hashlib.sha256(f"choice_workflow:{schema}:{prefix}events".encode()).digest()
+        self.lock_key = int.from_bytes(digest[:8], "big", signed=True)
+        """The advisory lock of this store's log (PostgreSQL): writers share it, a seal
+        holds it alone."""
         self._connection: Connection | None = target if isinstance(target, Connection) else None
         self._owns_engine = isinstance(target, str)
         if isinstance(target, str):
@@ -539,6 +547,8 @@ class SqlStore(Store):
             return
         try:
             with self._engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(self.statements.shared_lock, {"k": self.lock_key})
                 yield _SqlTransaction(self, conn)
                 _faults.reach("before_commit")
         except sa.exc.DBAPIError as exc:

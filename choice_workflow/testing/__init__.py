@@ -1,5 +1,64 @@
-"""Tools for testing code built on choice_workflow, and the store contract suite."""
+"""Tools for testing code built on choice_workflow.
 
-from choice_workflow.testing.contract import StoreContract
+- :class:`StoreContract`: the contract suite every store backend must pass;
+- scenario helpers (:mod:`choice_workflow.testing.scenarios`): ``register_and_apply``,
+  ``approve_and_accept``, ``advance_past_deadline``, ``run_cycle`` and ``Actors``;
+- the pytest plugin (:mod:`choice_workflow.testing.plugin`), registered by entry point:
+  the ``cw_clock``, ``cw_store``, ``cw_program`` and ``cw_actors`` fixtures.
 
-__all__ = ["StoreContract"]
+The names load on first use, so that loading the plugin stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from choice_workflow.testing.contract import StoreContract
+    from choice_workflow.testing.scenarios import (
+        Actors,
+        ScenarioError,
+        advance_past_deadline,
+        approve_and_accept,
+        register_and_apply,
+        run_cycle,
+    )
+
+__all__ = [
+    "Actors",
+    "ScenarioError",
+    "StoreContract",
+    "advance_past_deadline",
+    "approve_and_accept",
+    "register_and_apply",
+    "run_cycle",
+]
+
+_HOMES = {
+    "StoreContract": "choice_workflow.testing.contract",
+    **dict.fromkeys(
+        (
+            "Actors",
+            "ScenarioError",
+            "advance_past_deadline",
+            "approve_and_accept",
+            "register_and_apply",
+            "run_cycle",
+        ),
+        "choice_workflow.testing.scenarios",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

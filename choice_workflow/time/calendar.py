@@ -14,12 +14,14 @@ import pendulum
 
 from choice_workflow.errors import InvalidInput, Problem
 from choice_workflow.rules import Rules
-from choice_workflow.time.instants import ensure_instant, plus
+from choice_workflow.time.instants import ensure_instant, plus, zone
 
 
 def local_midnight(day: dt.date, rules: Rules) -> pendulum.DateTime:
     """The instant (UTC) at which ``day`` begins in the Rules' time zone."""
-    return pendulum.datetime(day.year, day.month, day.day, tz=rules.timezone).in_timezone("UTC")
+    return pendulum.datetime(day.year, day.month, day.day, tz=zone(rules.timezone)).in_timezone(
+        "UTC"
+    )
 
 
 def first_award_instant(rules: Rules) -> pendulum.DateTime:
@@ -31,7 +33,7 @@ def cycle_two_earliest(cycle_one_opening: dt.datetime, rules: Rules) -> pendulum
     """15(f): the earliest instant of a cycle-2 award: cycle 1's opening plus 2 years, on
     the local calendar (the same wall-clock time, two years later)."""
     opening = ensure_instant(cycle_one_opening, "cycle_one_opening", "15(f)")
-    local = opening.in_timezone(rules.timezone)
+    local = opening.in_timezone(zone(rules.timezone))
     return local.add(years=rules.second_cycle_after_years).in_timezone("UTC")
 
 
@@ -107,7 +109,7 @@ def transition_start_window(
 def grant_period_end(period_start: dt.datetime, rules: Rules) -> pendulum.DateTime:
     """15(f): the end (exclusive) of the 3-year grant period that starts at
     ``period_start``, on the local calendar."""
-    start = ensure_instant(period_start, "period_start", "15(f)").in_timezone(rules.timezone)
+    start = ensure_instant(period_start, "period_start", "15(f)").in_timezone(zone(rules.timezone))
     return start.add(years=rules.grant_period_years).in_timezone("UTC")
 
 
@@ -138,7 +140,7 @@ def grant_quarter(period_start: dt.datetime, number: int, rules: Rules) -> Grant
                 )
             ]
         )
-    start = ensure_instant(period_start, "period_start", "15(f)").in_timezone(rules.timezone)
+    start = ensure_instant(period_start, "period_start", "15(f)").in_timezone(zone(rules.timezone))
     q_start = start.add(months=3 * (number - 1)).in_timezone("UTC")
     q_end = start.add(months=3 * number).in_timezone("UTC")
     return GrantQuarter(number, q_start, q_end)
@@ -180,7 +182,7 @@ def task_force_report_due(number: int, rules: Rules) -> dt.date:
 
 def _local_date(when: dt.date | dt.datetime, rules: Rules) -> dt.date:
     if isinstance(when, dt.datetime):
-        local = ensure_instant(when, "when").in_timezone(rules.timezone)
+        local = ensure_instant(when, "when").in_timezone(zone(rules.timezone))
         return dt.date(local.year, local.month, local.day)
     if isinstance(when, dt.date):
         return when
