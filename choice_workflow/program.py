@@ -533,10 +533,15 @@ class Program:
 
     def disburse(self, grant_id: str, actor: Actor, *, command_id: str | None = None) -> Grant:
         """15(a), 15(f): the Department pays the grant's next instalment of its schedule."""
-        grant = self.grant(grant_id)
-        schedule = () if grant.amount is None else disbursement_schedule(grant.amount, self._rules)
-        k = grant.instalments + 1
-        amount = schedule[k - 1] if 0 < k <= len(schedule) else Decimal("0.00")
+        try:
+            grant: Grant | None = self.grant(grant_id)
+        except UnknownGrant:
+            grant = None  # the command reports it, after its role check
+        amount, k = Decimal("0.00"), 1
+        if grant is not None and grant.amount is not None:
+            schedule = disbursement_schedule(grant.amount, self._rules)
+            k = grant.instalments + 1
+            amount = schedule[k - 1] if k <= len(schedule) else Decimal("0.00")
 
         def payload(g: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
             return {"amount": money_text(amount), "instalment": k}
@@ -739,8 +744,11 @@ class Program:
         confirmed = ensure_instant(confirmed_at, "confirmed_at", "15(i)")
 
         def payload(grant: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
-            if self._rules.acceptance_window_starts is WindowStart.NOTICE:
-                accept_by: str | None = format_instant(acceptance_deadline(confirmed, self._rules))
+            accept_by: str | None
+            if grant is not None and grant.accepted_us is not None:
+                accept_by = None  # accepted already: no window left to run (15(j))
+            elif self._rules.acceptance_window_starts is WindowStart.NOTICE:
+                accept_by = format_instant(acceptance_deadline(confirmed, self._rules))
             else:
                 accept_by = (
                     None
@@ -1339,6 +1347,12 @@ class Program:
         earlier = tx.command_events(command_id)
         if earlier is not None:
             return self._replayed_result(tx, earlier, grant_id), False
+        # A role the command never allows is refused (and logged) before anything is
+        # looked up, so that an unknown grant or employer reveals nothing to it.
+        spec = self._machine.table.by_trigger[name]
+        refused = self._machine.check_role(spec, actor, None)
+        if refused is not None:
+            raise NotPermitted(name, actor.id, actor.role.value, refused.reason, refused.hint)
         grant = tx.grant(grant_id)
         if grant is None and name != "apply":
             raise UnknownGrant(grant_id)

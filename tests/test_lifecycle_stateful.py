@@ -56,6 +56,7 @@ from choice_workflow import (
 )
 from choice_workflow.events import SECURITY_STREAM, Event, format_instant
 from choice_workflow.lifecycle.grant import to_us
+from choice_workflow.lifecycle.table import GRANT_LIFECYCLE
 from choice_workflow.samples import sample_application, sample_employer
 
 START = pendulum.datetime(2030, 7, 1, 9, tz="America/Chicago")
@@ -459,7 +460,10 @@ class RandomCommands(RuleBasedStateMachine):
                 grant_id, actor, channel=channel, confirmed_at=confirmed_at
             ),
         )
-        if result is not None:
+        if result is not None and result.accepted_us is not None:
+            # Confirmed after the acceptance: no acceptance window is left to open.
+            assert result.accept_by is None or result.accept_by <= confirmed_at
+        elif result is not None:
             # 15(j): exactly 48 elapsed hours after the confirmed notice (stdlib arithmetic).
             expected = stdlib_utc(confirmed_at) + dt.timedelta(hours=48)
             assert expected == result.accept_by
@@ -595,6 +599,12 @@ class RandomCommands(RuleBasedStateMachine):
             "disburse": lambda: self.program.disburse("G-none", actor),
         }
         log_before = self.log_size()
+        if actor.role not in GRANT_LIFECYCLE.by_trigger[command].roles:
+            # A role the command never allows learns nothing of the grant: refused, logged.
+            with pytest.raises(NotPermitted):
+                runs[command]()
+            assert log_before + 1 == self.log_size()
+            return
         with pytest.raises(UnknownGrant):
             runs[command]()
         assert log_before == self.log_size()
@@ -779,5 +789,35 @@ def test_a_sweep_by_another_role_is_refused_and_logged_even_when_nothing_is_due(
     with pytest.raises(NotPermitted):
         program.sweep(AUDITOR)
     assert [("auditor", "sweep")] == [
+        (e.actor_id, e.payload["command"]) for e in program.events(SECURITY_STREAM)
+    ]
+
+
+@pytest.mark.cite("15(i)")
+def test_a_grant_accepted_before_its_notice_is_confirmed_can_still_begin_its_transition() -> None:
+    clock = ManualClock(START)
+    program = Program(clock=clock)
+    program.open_cycle(1, DIRECTOR, appropriation="1000000.00")
+    program.register_employer(sample_employer("E1", at=clock.now()), DEPARTMENT)
+    owner = employer_actor("E1")
+    program.apply(sample_application("E1", at=clock.now()), owner, grant_id="G1")
+    program.approve("G1", "25000.00", DIRECTOR)
+    try:
+        program.accept("G1", owner)
+    except TransitionRefused:
+        return  # refusing the early acceptance is one way to keep the lifecycle whole
+    now = clock.now()
+    ways_on = (
+        program.may_confirm_notice("G1", DEPARTMENT, channel="email", confirmed_at=now),
+        program.may_begin_transition("G1", owner, started_at=now),
+    )
+    assert () in ways_on
+
+
+def test_a_role_that_may_never_apply_is_refused_and_logged_whatever_the_employer() -> None:
+    program = Program(clock=ManualClock(START))
+    with pytest.raises(NotPermitted):
+        program.apply(sample_application("E9", at=START), AUDITOR, grant_id="G9")
+    assert [("auditor", "apply")] == [
         (e.actor_id, e.payload["command"]) for e in program.events(SECURITY_STREAM)
     ]

@@ -593,6 +593,9 @@ class _Engine:
         recorded = event.payload.get("accept_by")
         if self.rules.acceptance_window_starts is not WindowStart.NOTICE:
             return
+        grant = self.grants.get(event.stream_id)
+        if grant is not None and grant.accepted_us is not None:
+            return  # a notice confirmed after the acceptance opens no window
         expected = acceptance_deadline(confirmed_at, self.rules)
         if recorded is None or parse_instant(str(recorded)) != expected:
             self.findings.append(

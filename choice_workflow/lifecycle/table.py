@@ -236,7 +236,7 @@ GRANT_LIFECYCLE = TransitionTable(
         ),
         Transition(
             "confirm_notice",
-            frozenset({State.APPROVED}),
+            frozenset({State.APPROVED, State.ACCEPTED}),
             None,
             EventType.NOTICE_CONFIRMED,
             frozenset({Role.DEPARTMENT}),
