@@ -24,6 +24,7 @@ from choice_workflow._cli.core import PROG, RootGroup
 from choice_workflow._cli.db import db
 from choice_workflow._cli.diagram import diagram
 from choice_workflow._cli.program import demo, seal, simulate, sweep
+from choice_workflow._cli.report import report_command
 
 __all__ = ["cli", "main"]
 
@@ -52,6 +53,7 @@ for _command in (
     import_command,
     diagram,
     db,
+    report_command,
 ):
     cli.add_command(_command)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from choice_workflow.actors import Actor, Role
 from choice_workflow.audit.jsonl import export_log
 from choice_workflow.audit.verify import verify
+from choice_workflow.reports import final_report, write_report
 from choice_workflow.simulate import ILLINOIS_PROGRAMS, simulate
 from choice_workflow.store.sql import SqlStore
 
@@ -46,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {state:<14} {count:>4}")
     print(f"sealed: root {root}")
     print(f"exported: {log}")
+    html = write_report(final_report(program), "html", out / "report.html")
+    print(f"report: {html} (Section 20(b), as of {program.clock.now().to_date_string()})")
     report = verify(store, expected_root=root)
     from_file = verify(log, expected_root=root)
     findings = [*report.findings, *from_file.findings]

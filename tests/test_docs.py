@@ -57,6 +57,7 @@ def test_the_demo_ends_with_zero_findings(
     assert out[-1].endswith(" 0 findings")
     assert "16 grants" in out[0]  # 12 in cycle 1, a third as many in cycle 2
     assert (tmp_path / "choice_workflow.sqlite").exists()
+    assert "plotly" in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert (tmp_path / "log.jsonl").read_bytes().startswith(b'{"format":"choice_workflow-log"')
 
 

@@ -6,8 +6,9 @@ threads together at a ``threading.Barrier``; between phases the main thread (and
 it) moves the ManualClock. The threads run the lifecycles of their own grants, race
 for approvals of two grants of one employer (15(g), 10(3)), and compete on shared
 approved grants with accept, decline, withdraw and the sweep, at exactly ``accept_by``
-and one microsecond after it (15(j)). Then the log is checked: no lost update, no
-cross-talk, one winner per race, projections equal to the fold of their events.
+and one microsecond after it (15(j)); approvals, releases and payments all land on
+the one cycle ledger (15(a)). Then the log is checked: no lost update, no cross-talk,
+one winner per race, projections equal to the fold of their events.
 
 The expected event types are written out here, not read from the transition table.
 """

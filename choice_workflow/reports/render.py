@@ -1,0 +1,57 @@
+"""One entry point for every format: :func:`render` and :func:`write_report`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, get_args
+
+from choice_workflow.errors import InvalidInput, Problem
+
+if TYPE_CHECKING:
+    from choice_workflow.reports.final import FinalReport
+    from choice_workflow.reports.progress import TaskForceReport
+
+Format = Literal["html", "md", "csv", "json"]
+"""The formats of a report."""
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+
+def render(report: FinalReport | TaskForceReport, format: Format) -> str:
+    """``report`` in ``format``: ``"html"`` (one self-contained page with charts),
+    ``"md"`` (Markdown), ``"csv"`` (one line per cell) or ``"json"`` (its data)."""
+    if format == "json":
+        from choice_workflow.reports.render_json import render_json
+
+        return render_json(report)
+    if format == "html":
+        from choice_workflow.reports.render_html import render_html
+
+        return render_html(report.document())
+    if format == "md":
+        from choice_workflow.reports.render_md import render_markdown
+
+        return render_markdown(report.document())
+    if format == "csv":
+        from choice_workflow.reports.render_csv import render_csv
+
+        return render_csv(report.document())
+    raise InvalidInput(
+        [
+            Problem(
+                (report.cite,),
+                f"unknown format {format!r}",
+                f"Use one of {', '.join(FORMATS)}.",
+                "format",
+            )
+        ]
+    )
+
+
+def write_report(report: FinalReport | TaskForceReport, format: Format, path: str | Path) -> Path:
+    """Write ``report`` in ``format`` to ``path`` (UTF-8; CSV with ``\\r\\n`` line ends);
+    return the path."""
+    target = Path(path)
+    text = render(report, format)
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    return target
