@@ -147,8 +147,10 @@ def _award_round(
     """Approve, notify and hear back from applicants in daily batches; the sweep forfeits
     what lapses; the next applicants that returned funds reach are approved in turn."""
     pending = list(grant_ids)
+    # About 25 working days of approvals per cycle, however many employers there are.
+    size = max(BATCH, len(pending) // 25)
     while pending:
-        batch, pending = pending[:BATCH], pending[BATCH:]
+        batch, pending = pending[:size], pending[size:]
         for gid in batch:
             cycle = program.cycle(program.grant(gid).cycle)
             amount = min(offered.get(gid, program.grant(gid).amount_requested), cycle.available)
@@ -165,7 +167,9 @@ def _award_round(
                 program.decline(
                     gid, _actor(by_grant[gid].employer_id), reason="board decided to wait"
                 )
-            clock.advance(minutes=rng.randrange(1, 10))
+            # A day's confirmations span at most 8 hours, so the slow answers 40 hours on
+            # are still inside every window of the batch (15(j)).
+            clock.advance(seconds=rng.randrange(30, max(31, 8 * 3600 // size)))
         clock.advance(hours=40)
         for gid in batch:
             if by_grant[gid].behaviour == "slow" and program.grant(gid).state is State.APPROVED:
