@@ -737,6 +737,24 @@ PROCESSES: list[tuple[str, list[str], int, str]] = [
     ("import", ["import", "--log", "TAMPERED", "--db", "NEW"], 2, "integrity finding"),
     ("diagram", ["diagram", "--format", "dot"], 0, "digraph grant_lifecycle"),
     ("db upgrade", ["db", "upgrade", "--db", "NEW", "--json"], 0, '"revision"'),
+    (
+        "report",
+        [
+            "report",
+            "--log",
+            "LOG",
+            "--kind",
+            "final",
+            "--format",
+            "json",
+            "--out",
+            "r.json",
+            "--as-of",
+            "2031-07-01T00:00:00-05:00",
+        ],
+        0,
+        "final report (20(b))",
+    ),
 ]
 
 
