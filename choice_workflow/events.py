@@ -124,6 +124,10 @@ def parse_instant(text: str) -> pendulum.DateTime:
     parsed = dt.datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         raise ValueError(f"instant {text!r} has no time zone")
+    try:
+        parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError(f"instant {text!r} is out of range in UTC") from None
     if len(text) == 27 and text[-1] == "Z":
         # The log's own fixed-width UTC form: build the pendulum instant directly, an
         # eighth of the cost of pendulum.instance() (replay reads millions of these).

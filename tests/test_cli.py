@@ -609,6 +609,52 @@ def test_db_upgrade_of_an_unopenable_sqlite_path_is_an_input_error(
     assert_input_error(run(runner, "db", "upgrade", "--db", url), "cannot upgrade")
 
 
+def test_db_upgrade_with_roles_on_sqlite_is_a_usage_error_and_creates_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "roles.sqlite"
+    result = run(runner, "db", "upgrade", "--roles", "--db", f"sqlite:///{path}")
+    assert_input_error(result, "--roles needs a PostgreSQL database")
+    assert not path.exists()
+
+
+def test_db_upgrade_with_roles_and_a_prefix_that_is_not_an_identifier_is_refused_first(
+    runner: CliRunner,
+) -> None:
+    # Refused before any connection: the URL reaches nothing.
+    result = run(runner, "db", "upgrade", "--roles", "--db", UNREACHABLE, "--prefix", "cw-")
+    assert_input_error(result, "'cw-' is not a table prefix")
+
+
+def test_db_upgrade_with_roles_creates_the_roles_with_their_grants(
+    pg_url: str, runner: CliRunner
+) -> None:
+    import sqlalchemy as sa
+
+    args = ["db", "upgrade", "--roles", "--db", pg_url, "--prefix", "cli_roles_"]
+    doc = document(run(runner, *args, "--json"))
+    assert {"app": "choice_workflow_app", "auditor": "choice_workflow_auditor"} == doc["roles"]
+    again = run(runner, *args)
+    assert 0 == again.exit_code, again.output
+    assert "roles: choice_workflow_app" in again.stdout
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT grantee, privilege_type FROM information_schema.role_table_grants "
+                    "WHERE table_name = 'cli_roles_events' AND grantee LIKE 'choice_workflow_%'"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert {
+        ("choice_workflow_app", "INSERT"),
+        ("choice_workflow_app", "SELECT"),
+        ("choice_workflow_auditor", "SELECT"),
+    } == {(str(r[0]), str(r[1])) for r in rows}
+
+
 # -- passwords, progress, defects --------------------------------------------------------
 
 DB_COMMANDS = [

@@ -5,11 +5,21 @@ further line is the canonical JSON of ``{"hash","position","prev_hash","record"}
 where ``record`` is the event's stored canonical bytes, embedded verbatim: an outside
 tool parses the line and re-encodes ``record`` canonically to get the hashed bytes;
 this module slices them out of the line without re-encoding.
+
+A log file is input from outside: every line is capped at :data:`MAX_LINE` bytes and
+read one at a time, the envelope of each line must be canonical JSON with increasing
+positions, and a record that would break a JSON reader (too deep, NaN, a surrogate) is
+refused before any reader gets it; :func:`parse_record` reads a record as strict JSON
+(UTF-8, no duplicate keys, no NaN or infinities, bounded nesting and numbers). Hostile
+input is a :class:`LogFormatError`, never another exception.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -24,7 +34,23 @@ FORMAT_VERSION = 1
 HEADER = b'{"format":"choice_workflow-log","version":1}\n'
 MAX_LINE = 1 << 20
 """The longest line accepted (1 MiB): an event larger than that is not one of ours."""
+MAX_DEPTH = 64
+"""The deepest nesting of arrays and objects accepted in a record (the library's own
+records nest 6 deep): deeper input would exhaust the interpreter's recursion limit."""
 _RECORD_KEY = b',"record":'
+_STRING = re.compile(rb'"(?:[^"\\]|\\.?)*+"?', re.DOTALL)
+"""A JSON string, or an unterminated one to the end: every match consumes what it
+scans, so that no input makes the search quadratic."""
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_SURROGATE_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*+\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
+"""A UTF-16 surrogate encoded as if UTF-8: not UTF-8, yet ``json.loads`` of bytes reads
+it (it decodes with ``surrogatepass``)."""
+_CONSTANT = re.compile(rb"NaN|Infinity")
+_FLOAT = re.compile(rb"(?<![0-9])-?[0-9]++(?:\.[0-9]++(?:[eE][-+]?[0-9]++)?|[eE][-+]?[0-9]++)")
+"""A JSON number with a fraction or an exponent (what Python reads as a float), tried
+only where a run of digits starts."""
 
 
 class LogFormatError(ChoiceWorkflowError):
@@ -40,6 +66,112 @@ class RawLine:
     prev_hash: str
     hash: str
     record: bytes
+
+
+def parse_record(record: bytes) -> dict[str, Any]:
+    """The JSON object of a record, read strictly.
+
+    Raises :class:`LogFormatError` for anything but a JSON object in UTF-8 without
+    duplicate keys, NaN or infinities, escaped surrogates, integers beyond Python's
+    digit limit or nesting deeper than :data:`MAX_DEPTH`: none of these can be the
+    canonical JSON of docs/audit-format.md, and each could break a reader later.
+    """
+    try:
+        text = record.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LogFormatError(
+            f"the record is not UTF-8 (byte {exc.start})", hint="The file is damaged."
+        ) from None
+    hazard = _hazard(record)
+    if hazard is not None and _readable(record):
+        raise LogFormatError(f"the record {hazard}", hint="The file is damaged.")
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+        )
+    except RecursionError:  # pragma: no cover - _hazard refuses such nesting first
+        raise LogFormatError("the record nests too deep", hint="The file is damaged.") from None
+    except ValueError as exc:  # JSONDecodeError, the integer digit limit, the hooks
+        raise LogFormatError(
+            f"the record is not strict JSON: {exc}", hint="The file is damaged."
+        ) from None
+    if not isinstance(value, dict):
+        raise LogFormatError("the record is not a JSON object", hint="The file is damaged.")
+    return value
+
+
+def _hazard(record: bytes) -> str | None:
+    """What in ``record`` no JSON reader can be trusted with, or None.
+
+    Nesting deeper than :data:`MAX_DEPTH` (Python's parser and encoder recurse), UTF-16
+    surrogates, escaped or raw (a lone one cannot be encoded back to UTF-8), NaN and
+    infinities, and numbers beyond a float's range (read as infinity): every reader of
+    the log meets these as exceptions of its own, so :func:`read_lines` refuses them
+    before any reader does. A regular expression pass over the record, outside its
+    strings: exact for a record that is JSON; on broken JSON it may see what is not
+    there, so a hazard counts only in a record that reads (:func:`_readable`).
+    """
+    if b"\\u" in record and _SURROGATE_ESCAPE.search(record) is not None:
+        return "escapes a UTF-16 surrogate"
+    if b"\xed" in record and _ENCODED_SURROGATE.search(record) is not None:
+        return "holds a UTF-16 surrogate, which UTF-8 does not have"
+    skeleton = _STRING.sub(b'""', record)
+    if skeleton.count(b"[") + skeleton.count(b"{") > MAX_DEPTH:
+        brackets = skeleton.translate(None, _NOT_BRACKETS)
+        if max(itertools.accumulate(_DEPTH_STEP[b] for b in brackets), default=0) > MAX_DEPTH:
+            return f"nests deeper than {MAX_DEPTH} levels"
+    if _CONSTANT.search(skeleton) is not None:
+        return "holds NaN or Infinity, which JSON does not have"
+    for number in _FLOAT.finditer(skeleton):
+        if not math.isfinite(float(number[0])):
+            shown = number[0].decode() if len(number[0]) <= 40 else f"{number[0][:40].decode()}..."
+            return f"holds the number {shown}, beyond the range of a float"
+    return None
+
+
+def _readable(record: bytes) -> bool:
+    """False when ``json.loads`` finds ``record`` broken (as every reader of the log
+    would): a hazard seen in a record no reader can read is left to verify, which
+    reports the record. Too deep a nesting is no excuse: it is the hazard itself."""
+    try:
+        json.loads(record)
+    except RecursionError:
+        return True
+    except ValueError:
+        return False
+    return True
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads would keep the last of two equal keys: the record would then say two
+    # things, and only one of them would be read.
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+            seen.add(key)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _strict_loads(data: bytes) -> Any:
+    """``json.loads`` of a line's envelope, refusing duplicate keys and NaN."""
+    return json.loads(data, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
 
 
 def line_of(stored: StoredEvent) -> bytes:
@@ -65,8 +197,12 @@ def export_log(events: Iterable[StoredEvent], out: IO[bytes]) -> int:
 def read_lines(path: str | Path | IO[bytes]) -> Iterator[RawLine]:
     """The event lines of a log file, checked for shape, in constant memory.
 
-    Raises :class:`LogFormatError` for a missing header, an oversized or malformed line,
-    or a truncated last line.
+    Raises :class:`LogFormatError` for a missing header, an oversized line, a line that
+    is not the canonical JSON of an event line, a position that does not increase, a
+    record nested deeper than :data:`MAX_DEPTH`, a record that reads as JSON but holds
+    what no reader can be trusted with (NaN, infinities, UTF-16 surrogates), or a
+    truncated last line. A record that is otherwise not canonical JSON (broken, not
+    UTF-8, a duplicated key, ...) is left to verify, which reports it.
     """
     if isinstance(path, str | Path):
         with open(path, "rb") as handle:
@@ -83,6 +219,7 @@ def _read(handle: IO[bytes]) -> Iterator[RawLine]:
             hint=f"Export the log with choice_workflow; the first line must be {HEADER.decode().strip()}.",
         )
     line_no = 1
+    last_position = 0
     while True:
         line = handle.readline(MAX_LINE + 1)
         if not line:
@@ -98,7 +235,19 @@ def _read(handle: IO[bytes]) -> Iterator[RawLine]:
                 f"line {line_no} is cut off (no newline): the file is truncated",
                 hint="Export the log again.",
             )
-        yield _parse(line[:-1], line_no)
+        raw = _parse(line[:-1], line_no)
+        if raw.position <= last_position:
+            raise LogFormatError(
+                f"line {line_no}: position {raw.position} does not follow {last_position}",
+                hint="Positions increase down the file; the file is damaged.",
+            )
+        last_position = raw.position
+        hazard = _hazard(raw.record)
+        if hazard is not None and _readable(raw.record):
+            raise LogFormatError(
+                f"line {line_no}: the record {hazard}", hint="The file is damaged."
+            )
+        yield raw
 
 
 def _parse(line: bytes, line_no: int) -> RawLine:
@@ -108,8 +257,9 @@ def _parse(line: bytes, line_no: int) -> RawLine:
             f"line {line_no} is not an event line",
             hint="Each line holds hash, position, prev_hash, record.",
         )
+    envelope = line[:cut] + b"}"
     try:
-        head: Any = json.loads(line[:cut] + b"}")
+        head: Any = _strict_loads(envelope)
     except (ValueError, RecursionError):
         raise LogFormatError(
             f"line {line_no} is not valid JSON", hint="The file is damaged."
@@ -136,4 +286,17 @@ def _parse(line: bytes, line_no: int) -> RawLine:
                 f"line {line_no}: hashes must be 64 lowercase hex digits",
                 hint="The file is damaged.",
             )
+    if envelope != _canonical_envelope(digest, position, prev):
+        raise LogFormatError(
+            f"line {line_no} is not in canonical form",
+            hint="Each line is canonical JSON (docs/audit-format.md): sorted keys, no spaces.",
+        )
     return RawLine(line_no, position, prev, digest, line[cut + len(_RECORD_KEY) : -1])
+
+
+def _canonical_envelope(digest: str, position: int, prev_hash: str) -> bytes:
+    return b'{"hash":"%s","position":%d,"prev_hash":"%s"}' % (
+        digest.encode(),
+        position,
+        prev_hash.encode(),
+    )

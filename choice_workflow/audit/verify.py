@@ -24,7 +24,7 @@ import pendulum
 from choice_workflow.actors import Actor, Role
 from choice_workflow.audit.chain import GENESIS, head_leaf, link, merkle_root
 from choice_workflow.audit.findings import Finding, Kind
-from choice_workflow.audit.jsonl import read_lines
+from choice_workflow.audit.jsonl import parse_record, read_lines
 from choice_workflow.errors import ChoiceWorkflowError, InvalidInput
 from choice_workflow.events import (
     CYCLE_STREAM_PREFIX,
@@ -244,11 +244,11 @@ class _Engine:
 
     def _one(self, item: Item) -> None:
         try:
-            raw = json.loads(item.record)
-            if not isinstance(raw, dict):
-                raise TypeError("a record is a JSON object")
+            raw = parse_record(item.record)  # strict: duplicate keys, NaN, depth refused
             event = event_from_record(raw)
-        except (ValueError, TypeError, KeyError, RecursionError, ChoiceWorkflowError) as exc:
+        except (
+            ValueError, TypeError, KeyError, RecursionError, ArithmeticError, ChoiceWorkflowError
+        ) as exc:  # fmt: skip
             if self.check:
                 self.findings.append(
                     Finding(Kind.MALFORMED, f"unreadable record: {exc}", position=item.position)
@@ -348,7 +348,7 @@ class _Engine:
 
         try:
             employer = employer_from_data(event.payload["employer"])
-        except (InvalidInput, KeyError) as exc:
+        except (InvalidInput, KeyError, TypeError, ValueError, ArithmeticError) as exc:
             if self.check:
                 self._find(Kind.MALFORMED, f"unreadable employer: {exc}", event, item)
             return
@@ -406,7 +406,8 @@ class _Engine:
             if self.check:
                 self._find(Kind.MALFORMED, f"unreadable cycle event: {exc}", event, item)
             return
-        if self.check and not self.cycles[number].balanced():
+        cycle = self.cycles.get(number)
+        if self.check and cycle is not None and not cycle.balanced():
             self._find(
                 Kind.GUARD_FAILED,
                 f"cycle {number}'s ledger exceeds its appropriation",
@@ -454,7 +455,7 @@ class _Engine:
             self._guards(item, event, grant)
         try:
             updated = evolve(grant, event)
-        except (IllegalHistory, KeyError, ValueError, ArithmeticError) as exc:
+        except (IllegalHistory, KeyError, ValueError, TypeError, ArithmeticError) as exc:
             self._find(Kind.ILLEGAL_TRANSITION, str(exc), event, item)
             return
         self.grants[updated.id] = updated

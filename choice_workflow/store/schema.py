@@ -8,6 +8,8 @@ with 2 places, so that no engine converts money through a float.
 
 from __future__ import annotations
 
+import re
+
 import attrs
 import sqlalchemy as sa
 
@@ -38,7 +40,28 @@ class Tables:
 
 
 def make_tables(prefix: str = "", schema: str | None = None) -> Tables:
-    """Build the tables named ``{prefix}events`` etc., in ``schema`` (None: the default)."""
+    """Build the tables named ``{prefix}events`` etc., in ``schema`` (None: the default).
+
+    The prefix and schema become parts of identifiers (and of the triggers' DDL): they
+    are checked here, so that nothing but letters, digits and underscores reach SQL."""
+    from choice_workflow.errors import InvalidInput, Problem
+
+    bad = []
+    if not re.fullmatch(r"[A-Za-z0-9_]{0,40}", prefix or ""):
+        bad.append(
+            Problem(
+                (),
+                f"table prefix {prefix!r} is not usable",
+                "Use letters, digits and _ (up to 40).",
+                "prefix",
+            )
+        )
+    if schema is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
+        bad.append(
+            Problem((), f"schema {schema!r} is not usable", "Use a plain identifier.", "schema")
+        )
+    if bad:
+        raise InvalidInput(bad)
     md = sa.MetaData(naming_convention=NAMING_CONVENTION, schema=schema)
     money = sa.String(20)
     ident = sa.String(200)

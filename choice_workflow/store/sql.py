@@ -498,7 +498,7 @@ class SqlStore(Store):
         if isinstance(target, str):
             try:
                 self.engine: Engine | None = create_engine(target)
-            except (sa.exc.ArgumentError, ImportError) as exc:
+            except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
                 raise StoreError(
                     f"cannot open {mask_url(target)}: {exc}", hint="Check the database URL."
                 ) from None

@@ -39,6 +39,19 @@ def ensure_instant(value: object, field: str = "instant", cite: str = "99") -> p
             )
         if isinstance(value, pendulum.DateTime) and value.tzinfo is UTC:
             return value
+        try:
+            value.astimezone(dt.UTC)
+        except OverflowError:
+            raise InvalidInput(
+                [
+                    Problem(
+                        (cite,),
+                        f"{value.isoformat()} is out of range in UTC",
+                        "Use an instant between years 1 and 9999.",
+                        field,
+                    )
+                ]
+            ) from None
         # The instant is the one the value's own utcoffset() names: pendulum.instance
         # reads a wall time in a spring-forward gap with the opposite fold (PEP 495), an
         # hour off, so convert with the stdlib first. in_timezone(pendulum.UTC), not
