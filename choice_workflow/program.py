@@ -36,7 +36,6 @@ from choice_workflow.domain.application import (
     application_to_data,
 )
 from choice_workflow.domain.counties import CountyTable
-from choice_workflow.domain.eligibility import PriorGrant
 from choice_workflow.domain.employer import Employer, employer_to_data
 from choice_workflow.domain.evaluation import ComplianceAction, Evaluation, evaluate_wages
 from choice_workflow.domain.money import to_money
@@ -76,7 +75,7 @@ from choice_workflow.events import (
     format_instant,
     money_text,
 )
-from choice_workflow.lifecycle.context import Command, Context
+from choice_workflow.lifecycle.context import Command, Context, approval_context, prior_grants
 from choice_workflow.lifecycle.grant import Grant, evolve, from_us, to_us
 from choice_workflow.lifecycle.machine import LifecycleMachine, shared_machine
 from choice_workflow.lifecycle.states import State
@@ -499,10 +498,7 @@ class Program:
                 employer, application = tx.employer(g.employer_id), tx.application(g.id)
                 if g.cycle != number or employer is None or application is None:
                     continue
-                prior = tuple(
-                    PriorGrant(grant_id=o.id, approved=o.approved_us is not None, accepted=o.accepted_us is not None)
-                    for o in tx.grants_of_employer(g.employer_id) if o.id != g.id
-                )  # fmt: skip
+                prior = prior_grants(g.id, tx.grants_of_employer(g.employer_id))
                 if not check_eligibility(
                     employer, at=now, rules=self._rules, prior_grants=prior
                 ).eligible:
@@ -1229,24 +1225,14 @@ class Program:
             return Context()
         tx.lock_employer(grant.employer_id)
         cycle = tx.cycle(grant.cycle, lock=True)
-        first = tx.cycle(1) if grant.cycle != 1 else cycle
-        prior = tuple(
-            PriorGrant(
-                grant_id=g.id,
-                approved=g.approved_us is not None,
-                accepted=g.accepted_us is not None,
-            )
-            for g in tx.grants_of_employer(grant.employer_id)
-            if g.id != grant.id
-        )
-        return Context(
+        return approval_context(
+            grant,
             employer=tx.employer(grant.employer_id),
             application=tx.application(grant.id),
-            prior_grants=prior,
-            required_other=self._rules.required_other,
-            cycle_opening=None if cycle is None else from_us(cycle.opens_us),
-            cycle_one_opening=None if first is None else from_us(first.opens_us),
-            funds_available=None if cycle is None else cycle.available,
+            employers_grants=tx.grants_of_employer(grant.employer_id),
+            cycle=cycle,
+            cycle_one=tx.cycle(1) if grant.cycle != 1 else cycle,
+            rules=self._rules,
         )
 
     def _execute(

@@ -37,7 +37,7 @@ from choice_workflow.events import (
     event_from_record,
     parse_instant,
 )
-from choice_workflow.lifecycle.context import Command, Context
+from choice_workflow.lifecycle.context import Command, Context, approval_context
 from choice_workflow.lifecycle.grant import Grant, IllegalHistory, evolve, from_us, to_us
 from choice_workflow.lifecycle.table import GRANT_LIFECYCLE, TransitionTable
 from choice_workflow.rules import Rules
@@ -521,7 +521,6 @@ class _Engine:
     ) -> tuple[dict[str, Any], Context]:
         """The params and the context the command had, rebuilt from the log."""
         from choice_workflow.domain.application import application_from_data
-        from choice_workflow.domain.eligibility import PriorGrant
 
         assert self.rules is not None  # noqa: S101 - checked by the caller
         p = event.payload
@@ -544,25 +543,16 @@ class _Engine:
             )
         elif event.type == EventType.APPROVED and grant is not None:
             params = {"amount": Decimal(str(p["amount"]))}
-            prior = tuple(
-                PriorGrant(
-                    grant_id=g.id,
-                    approved=g.approved_us is not None,
-                    accepted=g.accepted_us is not None,
-                )
-                for gid in self.by_employer.get(grant.employer_id, ())
-                if gid != grant.id and (g := self.grants[gid]) is not None
-            )
-            cycle = self.cycles.get(grant.cycle)
-            first = self.cycles.get(1)
-            context = Context(
+            context = approval_context(
+                grant,
                 employer=self.employers.get(grant.employer_id),
                 application=self.pending_apps.get(grant.id),
-                prior_grants=prior,
-                required_other=self.rules.required_other,
-                cycle_opening=None if cycle is None else from_us(cycle.opens_us),
-                cycle_one_opening=None if first is None else from_us(first.opens_us),
-                funds_available=None if cycle is None else cycle.available,
+                employers_grants=(
+                    self.grants[g] for g in self.by_employer.get(grant.employer_id, ())
+                ),
+                cycle=self.cycles.get(grant.cycle),
+                cycle_one=self.cycles.get(1),
+                rules=self.rules,
             )
         elif event.type == EventType.NOTICE_CONFIRMED:
             params = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -13,9 +13,12 @@ import attrs
 from choice_workflow.actors import Actor
 
 if TYPE_CHECKING:
+    from choice_workflow.allocation import Cycle
     from choice_workflow.domain.application import Application
     from choice_workflow.domain.eligibility import PriorGrant
     from choice_workflow.domain.employer import Employer
+    from choice_workflow.lifecycle.grant import Grant
+    from choice_workflow.rules import Rules
 
 
 def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -57,3 +60,41 @@ class Context:
     """Fields the Director requires under 15(b)(14)."""
     applications_close: dt.datetime | None = None
     """When the grant's cycle stops taking applications (15(f)); None: no limit set."""
+
+
+def prior_grants(grant_id: str, employers_grants: Iterable[Grant]) -> tuple[PriorGrant, ...]:
+    """10(3), 15(g): the employer's other grants, as far as the one-grant rule cares."""
+    from choice_workflow.domain.eligibility import PriorGrant
+
+    return tuple(
+        PriorGrant(
+            grant_id=g.id, approved=g.approved_us is not None, accepted=g.accepted_us is not None
+        )
+        for g in employers_grants
+        if g.id != grant_id
+    )
+
+
+def approval_context(
+    grant: Grant,
+    *,
+    employer: Employer | None,
+    application: Application | None,
+    employers_grants: Iterable[Grant],
+    cycle: Cycle | None,
+    cycle_one: Cycle | None,
+    rules: Rules,
+) -> Context:
+    """What an approval's guards see: one builder for the Program (from the store) and
+    for verify (from the replay), so that both judge an approval alike."""
+    from choice_workflow.lifecycle.grant import from_us
+
+    return Context(
+        employer=employer,
+        application=application,
+        prior_grants=prior_grants(grant.id, employers_grants),
+        required_other=rules.required_other,
+        cycle_opening=None if cycle is None else from_us(cycle.opens_us),
+        cycle_one_opening=None if cycle_one is None else from_us(cycle_one.opens_us),
+        funds_available=None if cycle is None else cycle.available,
+    )
