@@ -387,21 +387,29 @@ def first_come_first_served(
                      tuple(proposals), (), 0)  # fmt: skip
 
 
-_RELEASED = frozenset({"declined", "withdrawn", "forfeited", "terminated"})
+_RELEASED = frozenset({"declined", "withdrawn", "forfeited", "terminated", "closed"})
 
 
 def held(grant: Grant | None) -> Decimal:
     """What an approved grant holds of its cycle's funds and has not been paid: released
-    when it is declined, withdrawn, forfeited or terminated (15(j), 15(a))."""
+    when it is declined, withdrawn, forfeited, terminated or closed out (15(j), 15(a))."""
     if grant is None or grant.amount is None or grant.state.value in _RELEASED:
         return Decimal("0.00")
     return grant.amount - grant.disbursed
 
 
 def ledger_delta(before: Grant | None, after: Grant) -> tuple[Decimal, Decimal]:
-    """The change one grant event makes to its cycle: (reserved, disbursed)."""
-    paid_before = Decimal("0.00") if before is None else before.disbursed
-    return held(after) - held(before), after.disbursed - paid_before
+    """The change one grant event makes to its cycle: (reserved, disbursed). Disbursed
+    is net of what comes back: a terminated grantee's repayments and what a grantee
+    returns unspent at close-out."""
+    paid_before = Decimal("0.00") if before is None else _net_paid(before)
+    return held(after) - held(before), _net_paid(after) - paid_before
+
+
+def _net_paid(grant: Grant) -> Decimal:
+    """Paid out of the cycle and kept: disbursed less repayments and what was returned
+    unspent at close-out."""
+    return grant.disbursed - grant.repaid - grant.unspent
 
 
 def apply_delta(cycle: Cycle, reserved: Decimal, disbursed: Decimal) -> Cycle:

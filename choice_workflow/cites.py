@@ -36,6 +36,7 @@ CITES: MappingProxyType[str, str] = MappingProxyType(
         "15(b)(9)": "Quarterly timeline over the 3-year grant period.",
         "15(b)(10)": "Coordination with State programs, agencies and funding.",
         "15(b)(11)": "Assurances (A)-(E).",
+        "15(b)(11)(C)": "Assurance that the application submitted is accurate and truthful.",
         "15(b)(12)": "Assurances of collaboration from State entities.",
         "15(b)(13)": "Date the minimum wage will be fully implemented.",
         "15(b)(14)": "Other information the Director requires.",
@@ -57,6 +58,8 @@ CITES: MappingProxyType[str, str] = MappingProxyType(
         "35(b)": "Task Force membership.",
         "35(c)": "Task Force progress report each year.",
         "90": "The Department provides technical assistance (MWL 5(b)).",
+        "2 CFR 200.334": "Records kept 3 years from the final expenditure report; longer "
+        "under litigation or audit (applied to State grants by 30 ILCS 708).",
     }
 )
 """Every cite of REQUIREMENTS.md, mapped to a one-line summary."""

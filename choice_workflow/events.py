@@ -35,6 +35,7 @@ class EventType:
     PROGRAM_STARTED = "ProgramStarted"
     EMPLOYER_REGISTERED = "EmployerRegistered"
     EMPLOYER_UPDATED = "EmployerUpdated"
+    CONTACT_CHANGED = "ContactChanged"
     APPLIED = "Applied"
     REVIEWED = "Reviewed"
     DENIED = "Denied"
@@ -59,6 +60,13 @@ class EventType:
     HEADCOUNT_RECORDED = "HeadcountRecorded"
     PERFORMANCE_RECORDED = "PerformanceRecorded"
     SEALED = "Sealed"
+    AMENDED = "ApplicationAmended"
+    CORRECTED = "Corrected"
+    NOTICE_SENT = "NoticeSent"
+    REPAYMENT_RECEIVED = "RepaymentReceived"
+    CLOSED_OUT = "ClosedOut"
+    HOLD_PLACED = "RetentionHoldPlaced"
+    HOLD_RELEASED = "RetentionHoldReleased"
 
 
 def _freeze(payload: Mapping[str, Any]) -> Mapping[str, Any]:

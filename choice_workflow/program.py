@@ -76,9 +76,18 @@ from choice_workflow.events import (
     money_text,
 )
 from choice_workflow.lifecycle.context import Command, Context, approval_context, prior_grants
+from choice_workflow.lifecycle.corrections import (
+    Cause,
+    Correction,
+    EffectiveRecord,
+    effective_records,
+)
+from choice_workflow.lifecycle.corrections import corrections as corrections_of
 from choice_workflow.lifecycle.grant import Grant, evolve, from_us, to_us
+from choice_workflow.lifecycle.guards import NOTICE_CHANNELS
 from choice_workflow.lifecycle.machine import LifecycleMachine, shared_machine
 from choice_workflow.lifecycle.states import State
+from choice_workflow.notices import NoticeOfAward, build_notice
 from choice_workflow.rules import AwardCounts, Rules, WindowStart
 from choice_workflow.store.base import Store, Transaction
 from choice_workflow.store.memory import MemoryStore
@@ -91,6 +100,7 @@ from choice_workflow.time.clock import Clock, SystemClock
 from choice_workflow.time.instants import ensure_instant, zone
 
 _RESERVED_PREFIXES = ("employer:", PROGRAM_STREAM, SECURITY_STREAM, SEAL_STREAM)
+_DERIVED_IN_PAYLOAD = frozenset({"changes", "corrects_type", "to", "sha256", "template"})
 _RETRIES = 5
 
 Payload = Callable[[Grant | None, pendulum.DateTime], dict[str, Any]]
@@ -153,6 +163,21 @@ def _checked(value: object, kind: type[Any], field: str) -> Any:
 
 def _instant(us: int | None) -> pendulum.DateTime | None:
     return None if us is None else from_us(us)
+
+
+@attrs.frozen
+class Retention:
+    """2 CFR 200.334 (State grants: 30 ILCS 708): how long a grant's records are kept.
+
+    ``may_archive`` is True once the retention date has passed and no hold is placed:
+    the agency may then move the grant's records package to its archive. Nothing is
+    ever deleted from the log."""
+
+    grant_id: str
+    closed_at: pendulum.DateTime | None
+    retain_until: pendulum.DateTime | None
+    on_hold: bool
+    may_archive: bool
 
 
 class RulesMismatch(ChoiceWorkflowError):
@@ -670,6 +695,113 @@ class Program:
 
         return self._execute("review", grant_id, actor, {"notes": notes}, command_id, payload)
 
+    def amend(
+        self,
+        grant_id: str,
+        application: Application,
+        actor: Actor,
+        *,
+        reason: str,
+        command_id: str | None = None,
+    ) -> Grant:
+        """15(b): the employer amends its application while it is still applied. The
+        event records the changed fields and the reason; the amended application is
+        validated as a whole, as when it was submitted."""
+        if not isinstance(application, Application):
+            _checked(application, Application, "application")
+        return self._execute(
+            "amend", grant_id, actor, {"reason": reason, "application": application},
+            command_id, lambda g, n: {"reason": str(reason)}, application=application,
+        )  # fmt: skip
+
+    def correct(
+        self,
+        grant_id: str,
+        actor: Actor,
+        *,
+        corrects: int,
+        reason: str,
+        wages: Sequence[WageRecord] | None = None,
+        final: bool | None = None,
+        headcount: Headcount | None = None,
+        performance: Sequence[PerformanceRecord] | None = None,
+        description: str | None = None,
+        notes: str | None = None,
+        evaluation: Mapping[str, Any] | None = None,
+        command_id: str | None = None,
+    ) -> Grant:
+        """Correct a recorded fact by a new event that references it (``corrects``: the
+        version of the event, see :meth:`events`), with the actor and the reason. Pass
+        the corrected field(s) of that event: ``wages`` (and/or ``final``) for a wage
+        report, ``headcount``, ``performance``, ``description`` for technical
+        assistance, ``notes`` for a review, ``evaluation`` for an evaluation. Nothing is
+        edited: both events stay in the log; readers apply the correction."""
+        replacement: dict[str, Any] = {}
+        latest: dt.date | None = None
+        if wages is not None:
+            rows = [_checked(r, WageRecord, "wages") for r in wages]
+            replacement["records"] = [wage_to_data(r) for r in rows]
+            latest = max((r.paid_on for r in rows), default=None)
+        if final is not None:
+            replacement["final"] = _checked(final, bool, "final")
+        if headcount is not None:
+            row = _checked(headcount, Headcount, "headcount")
+            replacement["headcount"] = headcount_to_data(row)
+            latest = row.quarter_start
+        if performance is not None:
+            if wages is not None:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            ("20(a)(1)",),
+                            "a correction replaces wages or performance records, not both",
+                            "Correct each event on its own.",
+                            "performance",
+                        )
+                    ]
+                )
+            prow = [_checked(r, PerformanceRecord, "performance") for r in performance]
+            replacement["records"] = [performance_to_data(r) for r in prow]
+            latest = max((r.period_end for r in prow), default=None)
+        if description is not None:
+            replacement["description"] = str(description)
+        if notes is not None:
+            replacement["notes"] = str(notes)
+        if evaluation is not None:
+            replacement["evaluation"] = self._plain(evaluation)
+        params = {
+            "reason": reason,
+            "corrects": corrects,
+            "fields": tuple(sorted(replacement)),
+            "replacement": replacement,
+            "latest": latest,
+        }
+
+        def payload(g: Grant | None, n: pendulum.DateTime) -> dict[str, Any]:
+            # "corrects_type" is added from the stream in the command's transaction.
+            return {"corrects": corrects, "reason": str(reason), "replacement": replacement}
+
+        return self._execute("correct", grant_id, actor, params, command_id, payload)
+
+    def reevaluate(
+        self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
+    ) -> Grant:
+        """20(a): correct a grant's recorded evaluation with one computed again from its
+        audit trail as it now stands (after corrections of its wages, counts or
+        performance). The evaluator only; both evaluations stay in the log."""
+        self.grant(grant_id)
+        found = effective_records(self.events(grant_id), EventType.EVALUATED)
+        if not found:
+            raise TransitionRefused(
+                "correct", grant_id,
+                [Problem(("20(a)(1)",), "the grant has no evaluation to correct", "Evaluate it first.")],
+            )  # fmt: skip
+        computed = self._computed_evaluation(grant_id, self._clock.now())
+        return self.correct(
+            grant_id, actor, corrects=found[-1].event.version, reason=reason,
+            evaluation=computed, command_id=command_id,
+        )  # fmt: skip
+
     def deny(
         self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
     ) -> Grant:
@@ -827,16 +959,23 @@ class Program:
         actor: Actor,
         records: Sequence[WageRecord],
         *,
+        final: bool = False,
         command_id: str | None = None,
     ) -> Grant:
         """20(a)(1), 15(l): the grantee records dated hourly wages of pseudonymous
-        employees (never names), with their 14(c) baseline and the customary rate."""
+        employees (never names), with their 14(c) baseline and the customary rate.
+        ``final=True`` marks the grant's final wage report (close-out needs one)."""
         rows = [_checked(r, WageRecord, "records") for r in records]
         data = [wage_to_data(r) for r in rows]
         latest = max((r.paid_on for r in rows), default=None)
+        flag = _checked(final, bool, "final")
+
+        def payload(g: Grant | None, n: pendulum.DateTime) -> dict[str, Any]:
+            return {"records": data, "final": True} if flag else {"records": data}
+
         return self._execute(
             "record_wages", grant_id, actor, {"latest": latest, "count": len(rows)}, command_id,
-            lambda g, n: {"records": data},
+            payload,
         )  # fmt: skip
 
     def record_headcount(
@@ -868,13 +1007,26 @@ class Program:
         )  # fmt: skip
 
     def wage_records(self, grant_id: str) -> list[WageRecord]:
-        """Every wage recorded for a grant, in the order recorded."""
+        """Every wage recorded for a grant, in the order recorded, as corrected."""
         return [
             wage_from_data(d)
-            for e in self.events(grant_id)
-            if e.type == EventType.WAGES_RECORDED
-            for d in e.payload["records"]
+            for r in effective_records(self.events(grant_id), EventType.WAGES_RECORDED)
+            for d in r.payload["records"]
         ]
+
+    def records(self, grant_id: str, event_type: str) -> list[EffectiveRecord]:
+        """A grant's recorded facts of one type (``EventType.WAGES_RECORDED``, ...),
+        oldest first, each with its corrections applied and listed."""
+        return effective_records(self.events(grant_id), event_type)
+
+    def corrections(self, grant_id: str) -> list[Correction]:
+        """Every correction recorded on a grant, in order."""
+        return corrections_of(self.events(grant_id))
+
+    def evaluation(self, grant_id: str) -> EffectiveRecord | None:
+        """20(a): the grant's recorded evaluation as corrected (None before it)."""
+        found = effective_records(self.events(grant_id), EventType.EVALUATED)
+        return found[-1] if found else None
 
     def wage_findings(self, grant_id: str) -> tuple[WageFinding, ...]:
         """15(l), 15(a)(1), 15(a)(2): the grant's recorded wages judged against the
@@ -896,9 +1048,8 @@ class Program:
         evaluator only (others get NotPermitted, and the attempt is logged)."""
         records = [
             performance_from_data(d)
-            for e in self.events(grant_id)
-            if e.type == EventType.PERFORMANCE_RECORDED
-            for d in e.payload["records"]
+            for r in effective_records(self.events(grant_id), EventType.PERFORMANCE_RECORDED)
+            for d in r.payload["records"]
         ]
         try:
             return read_break_data(records, actor.role, actor=actor.id)
@@ -918,9 +1069,8 @@ class Program:
         before = [w for w in wages if start_day is None or w.paid_on < start_day]
         after = [w for w in wages if start_day is not None and w.paid_on >= start_day]
         counts = [
-            headcount_from_data(e.payload["headcount"])
-            for e in events
-            if e.type == EventType.HEADCOUNT_RECORDED
+            headcount_from_data(r.payload["headcount"])
+            for r in effective_records(events, EventType.HEADCOUNT_RECORDED)
         ]
         before_count = next(
             (c for c in counts if start_day is None or c.quarter_start < start_day), None
@@ -943,9 +1093,8 @@ class Program:
         )
         performance = [
             performance_from_data(d)
-            for e in events
-            if e.type == EventType.PERFORMANCE_RECORDED
-            for d in e.payload["records"]
+            for r in effective_records(events, EventType.PERFORMANCE_RECORDED)
+            for d in r.payload["records"]
         ]
         result = Evaluation(
             wages=evaluate_wages(
@@ -963,16 +1112,117 @@ class Program:
         return data
 
     def terminate(
+        self,
+        grant_id: str,
+        actor: Actor,
+        *,
+        reason: str,
+        cause: Cause | str = Cause.OTHER,
+        repay: Decimal | str | int | None = None,
+        evidence: Sequence[int] = (),
+        command_id: str | None = None,
+    ) -> Grant:
+        """The Director terminates a grant: for a false assurance (15(b)(11)(C)), for
+        failing the standard level work performance (15(c)) or the wage floors (15(l)),
+        citing the recorded events it rests on (``evidence``: their versions), or for
+        other documented cause. The undisbursed amount returns to the cycle (and to the
+        next waitlisted applicant, 15(j)); ``repay`` records what the grantee must pay
+        back as a receivable. The certificate is left as it is (15(m))."""
+        owed = None if repay is None else to_money(repay, "repay", ("15(a)",))
+        cited = tuple(evidence) if isinstance(evidence, Sequence) else evidence
+        params = {"reason": reason, "cause": str(cause), "repay": owed, "evidence": cited}
+
+        def payload(g: Grant | None, n: pendulum.DateTime) -> dict[str, Any]:
+            return {
+                "reason": str(reason),
+                "cause": str(cause),
+                "evidence": list(cited),
+                "repay": None if owed is None else money_text(owed),
+            }
+
+        return self._execute("terminate", grant_id, actor, params, command_id, payload)
+
+    def record_repayment(
+        self,
+        grant_id: str,
+        amount: Decimal | str | int,
+        actor: Actor,
+        *,
+        received_at: dt.datetime | None = None,
+        command_id: str | None = None,
+    ) -> Grant:
+        """15(a): the Department records a repayment of a terminated grant's receivable;
+        the amount returns to the cycle's funds."""
+        value = to_money(amount, "amount", ("15(a)",))
+        received = (
+            None if received_at is None else ensure_instant(received_at, "received_at", "15(a)")
+        )
+        return self._execute(
+            "record_repayment", grant_id, actor, {"amount": value}, command_id,
+            lambda g, n: {"amount": money_text(value)}, occurred_at=received,
+        )  # fmt: skip
+
+    def close_out(
+        self,
+        grant_id: str,
+        actor: Actor,
+        *,
+        unspent: Decimal | str | int = "0.00",
+        command_id: str | None = None,
+    ) -> Grant:
+        """15(f), 20(a): close the grant out at the end of its 3-year period, once the
+        final disbursement, the final wage report and the evaluation are recorded (a
+        refusal names each missing one). Unspent funds return to the cycle (reported as
+        lapsed after the cycle's last award); the retention period of 2 CFR 200.334
+        starts. The 14(c) certificate is never revoked (15(m)).
+
+        ``unspent``: what the grantee's final expenditure report returns unspent (at
+        most what was paid); it goes back to the cycle's funds."""
+        returned = to_money(unspent, "unspent", ("15(a)",))
+
+        def payload(g: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
+            local = now.in_timezone(zone(self._rules.timezone))
+            return {
+                "unspent": money_text(returned),
+                "retain_until": format_instant(local.add(years=self._rules.retention_years)),
+                "retention_years": self._rules.retention_years,
+            }
+
+        return self._execute(
+            "close_out", grant_id, actor, {"unspent": returned}, command_id, payload
+        )
+
+    def place_hold(
         self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
     ) -> Grant:
-        """The Director terminates a grant for a documented cause."""
+        """2 CFR 200.334: a litigation or audit hold; the grant's records may not be
+        archived away while it lasts, whatever the retention date."""
         return self._execute(
-            "terminate",
-            grant_id,
-            actor,
-            {"reason": reason},
-            command_id,
+            "place_hold", grant_id, actor, {"reason": reason}, command_id,
             lambda g, n: {"reason": str(reason)},
+        )  # fmt: skip
+
+    def release_hold(
+        self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
+    ) -> Grant:
+        """2 CFR 200.334: the hold ends; the retention period applies again."""
+        return self._execute(
+            "release_hold", grant_id, actor, {"reason": reason}, command_id,
+            lambda g, n: {"reason": str(reason)},
+        )  # fmt: skip
+
+    def retention(self, grant_id: str) -> Retention:
+        """2 CFR 200.334: how long the grant's records are kept and whether an agency
+        may archive them now. Nothing is ever deleted from the log."""
+        grant = self.grant(grant_id)
+        now = self._clock.now()
+        until = grant.retain_until
+        return Retention(
+            grant_id=grant.id,
+            closed_at=grant.ended_at if grant.state is State.CLOSED else None,
+            retain_until=until,
+            on_hold=grant.on_hold,
+            may_archive=until is not None and not grant.on_hold and now >= until,
         )
 
     def evaluate(
@@ -991,7 +1241,20 @@ class Program:
             self.grant(grant_id)  # an unknown grant is UnknownGrant, before any computing
             data: Any = self._computed_evaluation(grant_id, self._clock.now())
         else:
-            data = dict(evaluation) if isinstance(evaluation, Mapping) else evaluation
+            data = self._plain(evaluation)
+        return self._execute(
+            "evaluate",
+            grant_id,
+            actor,
+            {"evaluation": data},
+            command_id,
+            lambda g, n: {"evaluation": data},
+        )
+
+    @staticmethod
+    def _plain(evaluation: object) -> Any:
+        """An evaluation as plain JSON data, or InvalidInput."""
+        data = dict(evaluation) if isinstance(evaluation, Mapping) else evaluation
         try:
             canonical_json(data)
         except (TypeError, ValueError) as exc:
@@ -1005,14 +1268,121 @@ class Program:
                     )
                 ]
             ) from None
+        return data
+
+    # -- notices (15(i)) -----------------------------------------------------------------
+
+    def notice_of_award(self, grant_id: str) -> NoticeOfAward:
+        """15(i), 15(j): the notice of award the Department sends for an approved grant:
+        employer, amount, grant period, the 48-hour acceptance rule (with the exact
+        ``accept_by`` once the notice is confirmed), the 15(i) transition rule and the
+        cites. Rendered with ``.text()`` and ``.html()``; addressed to the contacts in
+        force now (the employer's address of record and email)."""
+        grant = self.grant(grant_id)
+        return build_notice(grant, self.employer(grant.employer_id), self._rules)
+
+    def send_notice(
+        self, grant_id: str, actor: Actor, *, channel: str, command_id: str | None = None
+    ) -> Grant:
+        """15(i): record that the notice of award was sent by ``channel``
+        (``address_of_record`` or ``email``) to the employer's contact in force now,
+        with the SHA-256 of the text sent."""
+
+        # "to", "sha256" and "template" are added in the command's transaction.
         return self._execute(
-            "evaluate",
-            grant_id,
-            actor,
-            {"evaluation": data},
-            command_id,
-            lambda g, n: {"evaluation": data},
-        )
+            "send_notice", grant_id, actor, {"channel": channel}, command_id,
+            lambda g, n: {"channel": channel},
+        )  # fmt: skip
+
+    def change_contact(
+        self,
+        employer_id: str,
+        actor: Actor,
+        *,
+        reason: str,
+        address_of_record: str | None = None,
+        email: str | None = None,
+        command_id: str | None = None,
+    ) -> Employer:
+        """15(i): change an employer's address of record and/or email (the channels a
+        notice goes by). An audited event with the previous and new values and the
+        reason; a notice goes to the contact in force when it is sent. The Department,
+        the Director or the employer itself."""
+        own = actor.role is Role.EMPLOYER and actor.employer_id == employer_id
+        if actor.role not in (Role.DEPARTMENT, Role.DIRECTOR) and not own:
+            reason_refused = "only the Department, the Director or the employer itself may"
+            self._refused_attempt(
+                actor, "change_contact", employer_stream(employer_id), reason_refused
+            )
+            raise NotPermitted(
+                "change contact", actor.id, actor.role.value, reason_refused,
+                "Ask the Department.",
+            )  # fmt: skip
+        new = {
+            k: v for k, v in (("address_of_record", address_of_record), ("email", email))
+            if v is not None
+        }  # fmt: skip
+        problems = [
+            Problem(("15(i)",), f"{k} must be non-empty text", f"Pass the new {k}.", k)
+            for k, v in new.items()
+            if not isinstance(v, str) or not v.strip()
+        ]
+        if not new:
+            problems.append(
+                Problem(("15(i)",), "nothing to change", "Pass address_of_record and/or email.")
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(
+                Problem(
+                    ("15(i)",), "a contact change states its reason", "Pass reason='...'.", "reason"
+                )
+            )
+        if "email" in new and isinstance(new["email"], str) and "@" not in new["email"]:
+            problems.append(
+                Problem(("15(i)",), "the email has no @", "Pass an email address.", "email")
+            )
+        if problems:
+            raise InvalidInput(problems)
+        cid = command_id or str(uuid.uuid4())
+        now = self._clock.now()
+        with self._store.transaction() as tx:
+            if tx.command_events(cid) is not None:
+                done = tx.employer(employer_id)
+                if done is None:  # pragma: no cover - a recorded change has its employer
+                    raise UnknownEmployer(employer_id)
+                return done
+            current = tx.employer(employer_id)
+            if current is None:
+                raise UnknownEmployer(employer_id)
+            previous = {k: getattr(current, k) for k in new}
+            updated = attrs.evolve(
+                current,
+                address_of_record=new.get("address_of_record", current.address_of_record),
+                email=new.get("email", current.email),
+            )
+            stream = employer_stream(employer_id)
+            tx.append(
+                [
+                    Event(
+                        EventType.CONTACT_CHANGED,
+                        stream,
+                        tx.stream_version(stream) + 1,
+                        now,
+                        now,
+                        actor.id,
+                        actor.role.value,
+                        cid,
+                        {
+                            "previous": previous,
+                            "contact": new,
+                            "reason": str(reason),
+                            "employer": employer_to_data(updated),
+                        },
+                    )
+                ]
+            )
+            tx.put_employer(updated)
+        return updated
 
     def sweep(self, actor: Actor | None = None) -> list[Grant]:
         """15(j): forfeit every approval whose acceptance window has closed. Idempotent:
@@ -1140,10 +1510,24 @@ class Program:
         )
 
     def may_terminate(
-        self, grant_id: str, actor: Actor, *, reason: str = "not stated"
+        self,
+        grant_id: str,
+        actor: Actor,
+        *,
+        reason: str = "not stated",
+        cause: Cause | str = Cause.OTHER,
+        evidence: Sequence[int] = (),
     ) -> tuple[Problem, ...]:
         """Why ``terminate`` would be refused now."""
-        return self._may("terminate", grant_id, actor, {"reason": reason})
+        params = {"reason": reason, "cause": str(cause), "evidence": tuple(evidence)}
+        return self._may("terminate", grant_id, actor, params)
+
+    def may_close_out(
+        self, grant_id: str, actor: Actor, *, unspent: Decimal | str | int = "0.00"
+    ) -> tuple[Problem, ...]:
+        """Why ``close_out`` would be refused now: each missing record is named."""
+        returned = to_money(unspent, "unspent", ("15(a)",))
+        return self._may("close_out", grant_id, actor, {"unspent": returned})
 
     def may_evaluate(
         self, grant_id: str, actor: Actor, *, evaluation: Mapping[str, Any] | None = None
@@ -1221,6 +1605,16 @@ class Program:
                 required_other=self._rules.required_other,
                 applications_close=None if cycle is None else _instant(cycle.applications_close_us),
             )
+        if grant is not None and name == "amend":
+            return Context(
+                employer=tx.employer(grant.employer_id),
+                application=params["application"],
+                required_other=self._rules.required_other,
+            )
+        if grant is not None and name in ("correct", "terminate"):
+            return Context(stream_types=tuple(e.type for e in tx.stream(grant.id)))
+        if grant is not None and name in ("send_notice", "confirm_notice"):
+            return Context(employer=tx.employer(grant.employer_id))
         if name != "approve" or grant is None:
             return Context()
         tx.lock_employer(grant.employer_id)
@@ -1234,6 +1628,43 @@ class Program:
             cycle_one=tx.cycle(1) if grant.cycle != 1 else cycle,
             rules=self._rules,
         )
+
+    def _derived(
+        self,
+        tx: Transaction,
+        name: str,
+        grant: Grant | None,
+        grant_id: str,
+        params: Mapping[str, Any],
+        context: Context,
+    ) -> dict[str, Any]:
+        """What a command's params and event take from the store, in its transaction:
+        an amendment's changed fields, the type of the event a correction corrects, the
+        contact a notice goes to."""
+        if name == "amend":
+            old = tx.application(grant_id)
+            before = {} if old is None else application_to_data(old)
+            new = application_to_data(params["application"])
+            return {"changes": {k: v for k, v in new.items() if before.get(k) != v}}
+        if name == "correct":
+            version = params["corrects"]
+            types = context.stream_types
+            known = isinstance(version, int) and 1 <= version <= len(types)
+            return {"corrects_type": types[version - 1] if known else None}
+        if name in ("send_notice", "confirm_notice"):
+            channel = params.get("channel")
+            employer = context.employer
+            to = getattr(employer, str(channel), None) if channel in NOTICE_CHANNELS else None
+            if (
+                name == "confirm_notice"
+                or grant is None
+                or employer is None
+                or grant.amount is None
+            ):
+                return {"to": to}
+            notice = build_notice(grant, employer, self._rules)
+            return {"to": to, "sha256": notice.digest(), "template": notice.template}
+        return {}
 
     def _execute(
         self,
@@ -1343,12 +1774,15 @@ class Program:
         if grant is None and name != "apply":
             raise UnknownGrant(grant_id)
         context = self._context(tx, name, grant, params)
-        command = Command(name, grant_id, actor, command_id, params)
+        derived = self._derived(tx, name, grant, grant_id, params, context)
+        command = Command(name, grant_id, actor, command_id, {**params, **derived})
         dest = self._machine.run(command, grant, context, self._rules, now)
         spec = self._machine.table.by_trigger[name]
+        body = payload(grant, now)
+        body.update((k, v) for k, v in derived.items() if k in _DERIVED_IN_PAYLOAD)
         event = Event(
             spec.event_type, grant_id, 1 if grant is None else grant.version + 1,
-            occurred_at or now, now, actor.id, actor.role.value, command_id, payload(grant, now),
+            occurred_at or now, now, actor.id, actor.role.value, command_id, body,
         )  # fmt: skip
         updated = evolve(grant, event)
         if updated.state is not dest:  # pragma: no cover - the fold and the machine share a table
@@ -1387,7 +1821,9 @@ class Program:
                              f"of ${cycle.appropriation:,.2f} appropriated", "Subject to appropriation: reduce the amount.")],
                 )  # fmt: skip
             tx.put_cycle(cycle)
-            if reserved < 0 and after.is_final:
+            if reserved < 0 and after.is_final and name != "close_out":
+                # A close-out returns what was unspent at the end of the 3-year period:
+                # too late to fund a next applicant (reported as lapsed).
                 self._refer_next(tx, cycle, after, command_id, now)
         counts = self._rules.award_counts
         if (name == "approve" and counts is AwardCounts.APPROVED) or (
@@ -1467,7 +1903,8 @@ class Program:
             if grant is None:
                 raise UnknownGrant(grant_id)
             context = self._context(tx, name, grant, params)
-        command = Command(name, grant_id, actor, "may", params)
+            derived = self._derived(tx, name, grant, grant_id, params, context)
+        command = Command(name, grant_id, actor, "may", {**params, **derived})
         return self._machine.refusals(command, grant, context, self._rules, now)
 
     def _refused_attempt(self, actor: Actor, command: str, target: str, reason: str) -> None:

@@ -198,6 +198,10 @@ class Rules:
     required_other: tuple[str, ...] = ()
     """15(b)(14): the names of the "other information" items the Director requires of
     every application; recorded with the Rules so that verify judges as the Program did."""
+    retention_years: int = 3
+    """2 CFR 200.334 (applied to State grants by 30 ILCS 708): a closed-out grant's
+    records are kept this many years from its close-out (the final expenditure report);
+    a litigation or audit hold suspends it. Nothing is ever deleted from the log."""
     federal_minimum_wage: tuple[WageStep, ...] = FEDERAL_MINIMUM_WAGE
     """29 U.S.C. 206(a)(1), dated."""
     illinois_minimum_wage: tuple[WageStep, ...] = ILLINOIS_MINIMUM_WAGE
@@ -546,6 +550,9 @@ def _check(rules: Rules) -> list[Problem]:
         bad("15(j)", "auto_approve_next", "must be True or False", "The default: False.")
     if not _whole(s["disbursement_quarters"], 1):
         bad("15(f)", "disbursement_quarters", "must be a whole number >= 1", "Quarterly: 12.")
+    if not _whole(s["retention_years"], 1):
+        reason = "must be a whole number of years >= 1"
+        bad("2 CFR 200.334", "retention_years", reason, "2 CFR 200.334 says 3.")
     other = s["required_other"]
     if not (isinstance(other, tuple) and all(isinstance(k, str) and k.strip() for k in other)):
         reason = "must be a tuple of non-empty field names"

@@ -7,8 +7,10 @@ Each program runs through both cycles (15(f)): applications, an underfunded
 appropriation so that some applicants wait, equitable selection (15(d), (e)), quick,
 slow, lapsing and declining acceptances (15(j)), the next applicants approved in turn,
 quarterly disbursements, technical assistance (Section 90), wages that rise toward the
-minimum wage (a few employers falling below the 15(l) floor for a quarter), headcounts,
-and the evaluation of Section 20(a) computed from the audit trail.
+minimum wage (a few employers falling below the 15(l) floor for a quarter, some of them
+terminated with a receivable), amended applications, changed contacts, notices sent,
+wage reports keyed wrong and corrected, headcounts, the evaluation of Section 20(a)
+computed from the audit trail, and the close-out of the grants whose period is over.
 
 Every value is made up; nothing here describes a real employer or person.
 """
@@ -114,20 +116,39 @@ def _wage_on(
 
 
 def _record_quarter(
-    program: Program, p: Profile, day: dt.date, dip: bool, with_wages: bool, *, started: bool = True
+    program: Program,
+    p: Profile,
+    day: dt.date,
+    dip: bool,
+    with_wages: bool,
+    *,
+    started: bool = True,
+    final: bool = False,
+    typo: bool = False,
 ) -> None:
     grant_id = f"G-{p.employer_id}"
     committed = program.application(grant_id).full_minimum_wage_on
     if with_wages:
         wage = _wage_on(day, p, program, committed, dip, started)
-        records = [
-            WageRecord(
-                employee_id=f"{p.employer_id}-W{k:03d}", paid_on=day, hourly=wage,
-                has_disability=k % 10 != 9, baseline_14c=p.baseline,
-            )
-            for k in range(p.workers)
-        ]  # fmt: skip
-        program.record_wages(grant_id, _actor(p.employer_id), records)
+
+        def rows(hourly: Decimal) -> list[WageRecord]:
+            return [
+                WageRecord(
+                    employee_id=f"{p.employer_id}-W{k:03d}", paid_on=day, hourly=hourly,
+                    has_disability=k % 10 != 9, baseline_14c=p.baseline,
+                )
+                for k in range(p.workers)
+            ]  # fmt: skip
+
+        if typo:  # keyed with the decimal point one place off, then corrected
+            wrong = (wage / 10).quantize(CENT)
+            version = program.record_wages(grant_id, _actor(p.employer_id), rows(wrong)).version
+            program.correct(
+                grant_id, _actor(p.employer_id), corrects=version, wages=rows(wage),
+                reason=f"hourly rate keyed as {wrong} instead of {wage}",
+            )  # fmt: skip
+        else:
+            program.record_wages(grant_id, _actor(p.employer_id), rows(wage), final=final)
     at_minimum = p.workers if day >= committed else 0
     program.record_headcount(
         grant_id, _actor(p.employer_id),
@@ -157,8 +178,15 @@ def _award_round(
             if amount < program.rules.min_award:
                 continue
             program.review(gid, DEPARTMENT, notes="complete")
+            employer_id = by_grant[gid].employer_id
+            if rng.random() < 0.05:  # a new grants contact before the decision (15(i))
+                program.change_contact(
+                    employer_id, _actor(employer_id), email=f"grants@{employer_id.lower()}.example",
+                    reason="new grants contact",
+                )  # fmt: skip
             program.approve(gid, amount, DIRECTOR)
             channel = rng.choice(("email", "address_of_record"))
+            program.send_notice(gid, DEPARTMENT, channel=channel)
             program.confirm_notice(gid, DEPARTMENT, channel=channel, confirmed_at=clock.now())
             behaviour = by_grant[gid].behaviour
             if behaviour == "quick":
@@ -207,6 +235,12 @@ def _cycle(
         program.apply(
             application, _actor(p.employer_id), grant_id=f"G-{p.employer_id}", cycle=number
         )
+        if rng.random() < 0.1:  # the budget is revised before the Director decides (15(b))
+            revised = min(Decimal(amount) + 2500, program.rules.max_award)
+            program.amend(
+                f"G-{p.employer_id}", attrs.evolve(application, amount_requested=revised),
+                _actor(p.employer_id), reason="budget revised after the board meeting",
+            )  # fmt: skip
     demand = sum(
         (program.grant(f"G-{p.employer_id}").amount_requested for p in profiles), Decimal("0.00")
     )
@@ -257,11 +291,58 @@ def _quarters(
                 continue
             if not program.may_disburse(gid, DEPARTMENT):
                 program.disburse(gid, DEPARTMENT)
-            _record_quarter(program, p, day, p.violates and q == 2, with_wages)
+            typo = with_wages and q == 1 and rng.random() < 0.05
+            _record_quarter(program, p, day, p.violates and q == 2, with_wages, typo=typo)
+            if p.violates and q == 2 and with_wages and rng.random() < 0.2:
+                _terminate_for_the_floor(program, gid)
             if rng.random() < 0.15:
                 program.record_technical_assistance(
                     gid, DEPARTMENT, description="Benefits counseling for employees"
                 )
+
+
+def _terminate_for_the_floor(program: Program, grant_id: str) -> None:
+    """15(l): the Director terminates a grant whose wages fell below the floor, citing
+    the wage report; the grantee repays the last instalment, half at once."""
+    from choice_workflow.events import EventType
+
+    evidence = [e.version for e in program.events(grant_id) if e.type == EventType.WAGES_RECORDED]
+    grant = program.grant(grant_id)
+    last = (grant.amount or Decimal("0.00")) / program.rules.disbursement_quarters
+    owed = min(grant.disbursed, last.quantize(CENT))
+    program.terminate(
+        grant_id, DIRECTOR, cause="wage_floor", evidence=evidence[-1:], repay=owed,
+        reason="wages below the 15(l) floor after technical assistance",
+    )  # fmt: skip
+    if owed > 0:
+        program.record_repayment(grant_id, (owed / 2).quantize(CENT), DEPARTMENT)
+
+
+def _close_out(program: Program, running: list[Profile], with_wages: bool) -> None:
+    """20(a), 15(f): grants whose 3-year period is over file their final wage report,
+    are evaluated and closed out; the others are evaluated and wait."""
+    today = program.clock.now().in_timezone(zone(program.rules.timezone)).date()
+    for p in running:
+        gid = f"G-{p.employer_id}"
+        if program.grant(gid).state is not State.TRANSITIONING:
+            continue
+        missing = {x.reason for x in program.may_close_out(gid, DEPARTMENT)}
+        if with_wages and missing == {
+            "the final wage report is missing",
+            "the evaluation is missing",
+        }:
+            _record_quarter(program, p, today, False, with_wages, final=True)
+    for grant in program.grants(State.TRANSITIONING):
+        program.evaluate(grant.id, EVALUATOR)
+    for grant in program.grants(State.EVALUATED):
+        if not program.may_close_out(grant.id, DEPARTMENT):
+            # Some grantees' final expenditure reports return a little unspent.
+            unspent = (
+                (grant.disbursed * Decimal("0.02")).quantize(CENT)
+                if sum(map(ord, grant.id)) % 4 == 0
+                else Decimal("0.00")
+            )
+            program.close_out(grant.id, DEPARTMENT, unspent=unspent)
 
 
 def simulate(
@@ -296,6 +377,5 @@ def simulate(
     second = [attrs.evolve(p, baseline=max(p.baseline, raised + Decimal("0.10"))) for p in second]
     running += _cycle(program, rng, 2, second, clock, wages)
     _quarters(program, clock, running, 12, rng, wages)
-    for grant in program.grants(State.TRANSITIONING):
-        program.evaluate(grant.id, EVALUATOR)
+    _close_out(program, running, wages)
     return program

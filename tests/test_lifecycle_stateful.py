@@ -141,7 +141,7 @@ COMMANDS_IN: Mapping[State, list[str]] = {
 
 FINAL = frozenset(
     {
-        State.EVALUATED,
+        State.CLOSED,
         State.DENIED,
         State.WITHDRAWN,
         State.DECLINED,

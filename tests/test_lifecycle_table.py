@@ -27,13 +27,27 @@ def _table(**changes: object) -> TransitionTable:
 
 def test_the_canonical_states_are_those_of_the_design() -> None:
     expected = [
-        "applied", "approved", "accepted", "transitioning", "evaluated",
+        "applied", "approved", "accepted", "transitioning", "evaluated", "closed",
         "denied", "withdrawn", "declined", "forfeited", "terminated",
     ]  # fmt: skip
     assert expected == [s.value for s in GRANT_LIFECYCLE.states]
-    assert {"evaluated", "denied", "withdrawn", "declined", "forfeited", "terminated"} == {
+    assert {"closed", "denied", "withdrawn", "declined", "forfeited", "terminated"} == {
         s.value for s in State if s.is_final
     }
+
+
+def test_only_rows_that_keep_the_state_may_start_from_a_final_state() -> None:
+    from_final = {
+        t.trigger for t in GRANT_LIFECYCLE.transitions if any(s.is_final for s in t.sources)
+    }
+    assert {"correct", "place_hold", "release_hold", "record_repayment"} == from_final
+    assert all(GRANT_LIFECYCLE.by_trigger[t].dest is None for t in from_final)
+    leaving = tuple(
+        attrs.evolve(t, dest=State.TERMINATED) if t.trigger == "record_repayment" else t
+        for t in GRANT_LIFECYCLE.transitions
+    )
+    with pytest.raises(TableError, match="final state 'terminated' is left by 'record_repayment'"):
+        _table(transitions=leaving)
 
 
 def test_review_and_confirm_notice_keep_the_state() -> None:
@@ -48,11 +62,11 @@ def test_every_row_cites_known_provisions_of_the_act() -> None:
 
 
 def test_a_non_final_state_with_no_exit_is_refused_by_name() -> None:
-    # evaluate and terminate leave from accepted only: transitioning keeps just the
-    # technical assistance row, which stays.
+    # evaluate, terminate and close_out leave from accepted only: transitioning keeps
+    # just the rows that stay.
     moved = tuple(
         attrs.evolve(t, sources=frozenset({State.ACCEPTED}))
-        if t.trigger in ("evaluate", "terminate")
+        if t.trigger in ("evaluate", "terminate", "close_out")
         else t
         for t in GRANT_LIFECYCLE.transitions
     )

@@ -85,6 +85,15 @@ INVOKE: dict[str, Invoke] = {
     ),
     "terminate": lambda p, g, a: p.terminate(g, a, reason="documented cause"),
     "evaluate": lambda p, g, a: p.evaluate(g, a, evaluation={"wages": "recorded"}),
+    "amend": lambda p, g, a: p.amend(
+        g, attrs.evolve(p.application(g), amount_requested=Decimal("21000.00")), a, reason="typo"
+    ),
+    "send_notice": lambda p, g, a: p.send_notice(g, a, channel="email"),
+    "record_repayment": lambda p, g, a: p.record_repayment(g, "1.00", a),
+    "close_out": lambda p, g, a: p.close_out(g, a),
+    "correct": lambda p, g, a: p.correct(g, a, corrects=1, reason="typo", notes="fixed"),
+    "place_hold": lambda p, g, a: p.place_hold(g, a, reason="audit"),
+    "release_hold": lambda p, g, a: p.release_hold(g, a, reason="audit over"),
 }
 """How to run each trigger of the table through the Program's typed API."""
 
@@ -104,6 +113,13 @@ PATH: dict[State, list[Callable[[Program, str, Actor], object]]] = {
         INVOKE["confirm_notice"],
         INVOKE["accept"],
         INVOKE["begin_transition"],
+    ],
+    State.TERMINATED: [
+        INVOKE["approve"],
+        INVOKE["confirm_notice"],
+        INVOKE["accept"],
+        INVOKE["begin_transition"],
+        INVOKE["terminate"],
     ],
 }
 """Commands that bring a fresh application to a state (actors chosen per step)."""
@@ -180,6 +196,7 @@ def fresh_grant(program: Program, state: State) -> tuple[str, str, str]:
     steps = {
         INVOKE["approve"]: DIRECTOR, INVOKE["accept"]: owner,
         INVOKE["confirm_notice"]: DEPARTMENT, INVOKE["begin_transition"]: owner,
+        INVOKE["terminate"]: DIRECTOR,
     }  # fmt: skip
     for step in PATH[state]:
         step(program, f"G{n}", steps[step])

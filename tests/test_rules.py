@@ -523,6 +523,7 @@ ONE_CHANGE: dict[str, dict[str, Any]] = {
     "size_band_edges": {"size_band_edges": (5, 50)},
     "auto_approve_next": {"auto_approve_next": True},
     "disbursement_quarters": {"disbursement_quarters": 6},
+    "retention_years": {"retention_years": 7},
     "reviewer_cannot_approve": {"reviewer_cannot_approve": False},
     "dual_authorization_above": {"dual_authorization_above": Decimal("35000.00")},
     "federal_minimum_wage": {

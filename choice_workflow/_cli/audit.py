@@ -156,23 +156,37 @@ def verify_command(
     return FINDINGS if report.findings else OK
 
 
-@click.command(name="export", short_help="Export the log as JSON Lines.")
+@click.command(name="export", short_help="Export the log, or one grant's records package.")
 @db_options
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     required=True,
-    metavar="FILE",
-    help="The JSON Lines file to write (replaced if there).",
+    metavar="PATH",
+    help="The JSON Lines file to write (replaced if there); with --grant, a directory.",
+)
+@click.option(
+    "--grant",
+    "grant_id",
+    metavar="ID",
+    help="Write this grant's records package (2 CFR 200.334) into the --out directory.",
 )
 @json_option
 def export_command(
-    db: str | None, prefix: str, schema: str | None, out: Path, as_json: bool
-) -> int:
-    """Export the log as JSON Lines (docs/audit-format.md), for an auditor."""
+    db: str | None, prefix: str, schema: str | None, out: Path, grant_id: str | None,
+    as_json: bool,
+) -> int:  # fmt: skip
+    """Export the log as JSON Lines (docs/audit-format.md), for an auditor; or, with
+    --grant, one grant's records package for the archive: its events and its
+    employer's, the verified chain head, the notice of award, its summary and a
+    manifest of SHA-256 digests."""
     output = Output(as_json)
     url = need_db(db)
     store = open_store(url, prefix=prefix, schema=schema)
+    if grant_id is not None:
+        return _export_grant(output, store, url, grant_id, out)
+    if out.is_dir():
+        raise click.BadParameter(f"{out} is a directory", param_hint="--out")
     total = _count_events(store)
     # Written beside the target and renamed at the end: a failed export leaves no half file.
     partial = out.with_name(f".{out.name}.partial")
@@ -188,6 +202,39 @@ def export_command(
         output.emit({"database": mask_url(url), "out": str(out), "events": events})
     else:
         output.line(f"exported {events} events from {mask_url(url)} to {out}")
+    return OK
+
+
+def _export_grant(output: Output, store: SqlStore, url: str, grant_id: str, out: Path) -> int:
+    from choice_workflow.audit.records import export_grant
+    from choice_workflow.errors import UnknownGrant
+    from choice_workflow.events import PROGRAM_STREAM
+    from choice_workflow.program import Program
+
+    if out.exists() and not out.is_dir():
+        raise click.BadParameter(f"{out} is a file; --grant writes a directory", param_hint="--out")
+    with store.transaction() as tx:
+        started = tx.stream_version(PROGRAM_STREAM) > 0
+    if not started:  # an empty database holds no grant (and is left empty)
+        raise UnknownGrant(grant_id)
+    package = export_grant(Program(store), grant_id, out)
+    if output.as_json:
+        output.emit(
+            {
+                "database": mask_url(url),
+                "grant": grant_id,
+                "out": str(out),
+                "files": list(package.files),
+                "events": package.events,
+                "head": {"version": package.head_version, "hash": package.head_hash},
+                "sealed_root": package.sealed_root,
+            }
+        )
+    else:
+        output.line(
+            f"wrote the records package of {grant_id} to {out}: {len(package.files)} files, "
+            f"{package.events} events, chain head v{package.head_version} {package.head_hash[:16]}"
+        )
     return OK
 
 

@@ -234,6 +234,19 @@ def report_doc(report: Report, *, streams: bool = True) -> dict[str, Any]:
         "grants": len(report.grants),
         "states": state_counts(report.grants.values()),
         "findings": [finding_doc(f) for f in report.findings],
+        "corrections": [
+            {
+                "stream_id": c.stream_id,
+                "version": c.version,
+                "position": c.position,
+                "kind": c.kind,
+                "corrects": c.corrects,
+                "fields": list(c.fields),
+                "actor_id": c.actor_id,
+                "reason": c.reason,
+            }
+            for c in report.corrections
+        ],
     }
 
 
@@ -246,7 +259,9 @@ def report_summary(what: str, report: Report, *, streams: bool = True) -> str:
     read = _plural(report.events, "event")
     if streams:
         read += f" in {_plural(report.streams, 'stream')}"
+    fixed = f" ({len(report.corrections)} corrected or amended)" if report.corrections else ""
     return (
         f"{what}: {read}, {_plural(report.seals, 'seal')}, "
-        f"{_plural(len(report.grants), 'grant')}; {_plural(len(report.findings), 'finding')}"
+        f"{_plural(len(report.grants), 'grant')}; "
+        f"{_plural(len(report.findings), 'finding')}{fixed}"
     )

@@ -65,6 +65,22 @@ class Item:
 
 
 @attrs.frozen
+class CorrectionNote:
+    """A correction or amendment verify met: where it is, what it changed, who and why."""
+
+    stream_id: str
+    version: int
+    position: int
+    kind: str
+    """``Corrected`` or ``ApplicationAmended``."""
+    corrects: int | None
+    """The version of the corrected event (None for an amendment)."""
+    fields: tuple[str, ...]
+    actor_id: str
+    reason: str
+
+
+@attrs.frozen
 class Report:
     """What a replay or a verify found."""
 
@@ -77,6 +93,9 @@ class Report:
     last_root: str | None
     cycles: Mapping[int, Cycle] = attrs.field(factory=dict)
     """The cycles and their ledgers as the log leaves them (15(a), 15(f))."""
+    corrections: tuple[CorrectionNote, ...] = ()
+    """Every correction and amendment in the log (facts corrected by later events;
+    not findings: the log keeps both)."""
 
     @property
     def ok(self) -> bool:
@@ -221,6 +240,10 @@ class _Engine:
         self.seals = 0
         self.events = 0
         self.last_root: str | None = None
+        self.corrections: list[CorrectionNote] = []
+        self.kinds: dict[str, str] = {}
+        """Per grant, the type of each event by version, one character each (what a
+        correction or a termination's evidence references)."""
 
     def run(self, items: Iterable[Item]) -> Report:
         for item in items:
@@ -234,6 +257,7 @@ class _Engine:
             seals=self.seals,
             last_root=self.last_root,
             cycles=dict(self.cycles),
+            corrections=tuple(self.corrections),
         )
 
     def _find(
@@ -459,6 +483,9 @@ class _Engine:
             self._find(Kind.ILLEGAL_TRANSITION, str(exc), event, item)
             return
         self.grants[updated.id] = updated
+        self.kinds[updated.id] = self.kinds.get(updated.id, "") + _CODE[event.type]
+        if event.type in (EventType.CORRECTED, EventType.AMENDED):
+            self._note(item, event)
         self._ledger(item, event, grant, updated)
         if grant is None:
             self.by_employer.setdefault(updated.employer_id, []).append(updated.id)
@@ -466,6 +493,41 @@ class _Engine:
                 self._remember_application(item, event)
         elif event.type == EventType.APPROVED or updated.is_final:
             self.pending_apps.pop(updated.id, None)
+        elif event.type == EventType.AMENDED and updated.id in self.pending_apps:
+            amended = self._amended(event)
+            if amended is not None:
+                self.pending_apps[updated.id] = amended
+
+    def _note(self, item: Item, event: Event) -> None:
+        p = event.payload
+        changed = p.get("replacement") if event.type == EventType.CORRECTED else p.get("changes")
+        corrects = p.get("corrects")
+        self.corrections.append(
+            CorrectionNote(
+                event.stream_id,
+                event.version,
+                item.position,
+                event.type,
+                corrects if isinstance(corrects, int) else None,
+                tuple(sorted(changed)) if isinstance(changed, Mapping) else (),
+                event.actor_id,
+                str(p.get("reason", "")),
+            )
+        )
+
+    def _amended(self, event: Event) -> Application | None:
+        """The application as an amendment leaves it (None when it cannot be read)."""
+        from choice_workflow.domain.application import application_from_data, application_to_data
+
+        before = self.pending_apps.get(event.stream_id)
+        if before is None:
+            return None
+        data = application_to_data(before)
+        data.update(event.payload["changes"])
+        return application_from_data(data)
+
+    def _stream_types(self, stream_id: str) -> tuple[str, ...]:
+        return tuple(_TYPE_OF[c] for c in self.kinds.get(stream_id, ""))
 
     def _remember_application(self, item: Item, event: Event) -> None:
         from choice_workflow.domain.application import application_from_data
@@ -562,8 +624,55 @@ class _Engine:
             self._check_accept_by(event, params["confirmed_at"], position)
         elif event.type == EventType.TRANSITION_BEGUN:
             params = {"started_at": parse_instant(str(p["started_at"]))}
-        elif event.type in (EventType.ENDORSED, EventType.DISBURSED):
+        elif event.type in (
+            EventType.ENDORSED, EventType.DISBURSED, EventType.REPAYMENT_RECEIVED
+        ):  # fmt: skip
             params = {"amount": Decimal(str(p["amount"]))}
+        elif event.type == EventType.AMENDED and grant is not None:
+            application = self._amended(event)
+            params = {"reason": p.get("reason"), "changes": p["changes"]}
+            context = Context(
+                employer=self.employers.get(grant.employer_id),
+                application=application,
+                required_other=self.rules.required_other,
+            )
+        elif event.type == EventType.CORRECTED and grant is not None:
+            replacement = p["replacement"]
+            params = {
+                "reason": p.get("reason"),
+                "corrects": p["corrects"],
+                "fields": tuple(sorted(replacement)),
+                "replacement": dict(replacement),
+                "latest": _replacement_latest(p.get("corrects_type"), replacement),
+            }
+            context = Context(stream_types=self._stream_types(grant.id))
+            if p.get("corrects_type") != _type_at(context.stream_types, p["corrects"]):
+                self.findings.append(
+                    Finding(
+                        Kind.GUARD_FAILED,
+                        f"the correction says it corrects a {p.get('corrects_type')}, "
+                        f"but version {p['corrects']} is not one",
+                        event.stream_id,
+                        event.version,
+                        position,
+                        ("20(a)(1)",),
+                    )
+                )
+        elif event.type == EventType.TERMINATED and grant is not None:
+            repay = p.get("repay")
+            params = {
+                "reason": p.get("reason"),
+                "cause": p.get("cause", "other"),
+                "repay": None if repay is None else Decimal(str(repay)),
+                "evidence": tuple(p.get("evidence", ())),
+            }
+            context = Context(stream_types=self._stream_types(grant.id))
+        elif event.type in (EventType.NOTICE_SENT,) and grant is not None:
+            params = {"channel": p["channel"]}
+            context = Context(employer=self.employers.get(grant.employer_id))
+        elif event.type == EventType.CLOSED_OUT and grant is not None:
+            params = {"unspent": Decimal(str(p.get("unspent", "0.00")))}
+            self._check_retention(event, position)
         elif event.type in _RECORDS:
             params = _records_params(event)
         else:
@@ -573,6 +682,28 @@ class _Engine:
             if "evaluation" in params:
                 params["evaluation"] = dict(params["evaluation"])
         return params, context
+
+    def _check_retention(self, event: Event, position: int) -> None:
+        """2 CFR 200.334: the recorded retention date is the close-out plus the Rules'
+        retention years, on the local calendar."""
+        from choice_workflow.time.instants import zone
+
+        assert self.rules is not None  # noqa: S101 - checked by the caller
+        recorded = event.payload.get("retain_until")
+        local = event.occurred_at.in_timezone(zone(self.rules.timezone))
+        expected = local.add(years=self.rules.retention_years)
+        if recorded is None or parse_instant(str(recorded)) != expected:
+            self.findings.append(
+                Finding(
+                    Kind.GUARD_FAILED,
+                    f"retain_until {recorded} is not {self.rules.retention_years} years "
+                    f"after the close-out ({expected.isoformat()})",
+                    event.stream_id,
+                    event.version,
+                    position,
+                    ("2 CFR 200.334",),
+                )
+            )
 
     def _check_accept_by(
         self, event: Event, confirmed_at: pendulum.DateTime, position: int
@@ -600,6 +731,29 @@ class _Engine:
                 )
             )
 
+
+def _type_at(types: tuple[str, ...], version: object) -> str | None:
+    if isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= len(types):
+        return types[version - 1]
+    return None
+
+
+def _replacement_latest(kind: object, replacement: Mapping[str, Any]) -> dt.date | None:
+    """The latest date among a correction's replacement records (the future check);
+    None when they do not read (the guard reports that)."""
+    try:
+        if kind == EventType.HEADCOUNT_RECORDED and "headcount" in replacement:
+            return dt.date.fromisoformat(str(replacement["headcount"]["quarter_start"]))
+        key = "paid_on" if kind == EventType.WAGES_RECORDED else "period_end"
+        days = [dt.date.fromisoformat(str(r[key])) for r in replacement.get("records", ())]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return max(days, default=None)
+
+
+_CODE = {t.event_type: chr(0x41 + i) for i, t in enumerate(GRANT_LIFECYCLE.transitions)}
+"""Each grant event type as one character (verify keeps a grant's types in a str)."""
+_TYPE_OF = {c: t for t, c in _CODE.items()}
 
 _RECORDS = frozenset(
     {EventType.WAGES_RECORDED, EventType.HEADCOUNT_RECORDED, EventType.PERFORMANCE_RECORDED}

@@ -60,6 +60,9 @@ class Context:
     """Fields the Director requires under 15(b)(14)."""
     applications_close: dt.datetime | None = None
     """When the grant's cycle stops taking applications (15(f)); None: no limit set."""
+    stream_types: tuple[str, ...] = ()
+    """The types of the grant's events by version (index 0 is version 1), for commands
+    that reference earlier events: a correction, a termination's evidence."""
 
 
 def prior_grants(grant_id: str, employers_grants: Iterable[Grant]) -> tuple[PriorGrant, ...]:

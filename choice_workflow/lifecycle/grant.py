@@ -9,8 +9,9 @@ instants through properties.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pendulum
@@ -74,6 +75,20 @@ class Grant:
     endorsed_by: str | None = None
     """Dual authorization: the Director who endorsed the amount to approve."""
     endorsed_amount: Decimal | None = None
+    final_wages_version: int | None = None
+    """The version of the grantee's latest final wage report (close-out needs one)."""
+    unspent: Decimal = Decimal("0.00")
+    """What the grantee returned unspent at close-out (back to the cycle)."""
+    cause: str | None = None
+    """The cause of a termination (:class:`~choice_workflow.lifecycle.closeout.Cause`)."""
+    receivable: Decimal = Decimal("0.00")
+    """What a terminated grantee was ordered to repay."""
+    repaid: Decimal = Decimal("0.00")
+    """What it has repaid (returned to the cycle)."""
+    on_hold: bool = False
+    """2 CFR 200.334: a litigation or audit hold suspends the retention period."""
+    retain_until_us: int | None = None
+    """2 CFR 200.334: the records are kept at least until then (set at close-out)."""
 
     @property
     def applied_at(self) -> pendulum.DateTime:
@@ -111,6 +126,16 @@ class Grant:
         return _opt(self.ended_us)
 
     @property
+    def retain_until(self) -> pendulum.DateTime | None:
+        """2 CFR 200.334: the end of the retention period (None before close-out)."""
+        return _opt(self.retain_until_us)
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What a terminated grantee still owes (receivable less repayments)."""
+        return self.receivable - self.repaid
+
+    @property
     def is_final(self) -> bool:
         """True once no command can change the grant."""
         return self.state.is_final
@@ -131,10 +156,13 @@ def _ins(event: Event, key: str) -> int | None:
     return None if text is None else to_us(parse_instant(str(text)))
 
 
-def _amount(e: Event, key: str) -> Decimal:
-    value = Decimal(str(e.payload[key]))
+def _amount(e: Event | Mapping[str, Any], key: str, of: Event | None = None) -> Decimal:
+    event = e if isinstance(e, Event) else of
+    payload = e.payload if isinstance(e, Event) else e
+    value = Decimal(str(payload[key]))
     if not value.is_finite():
-        raise IllegalHistory(f"{e.type} of {e.stream_id} records a non-finite {key}: {value}")
+        where = "" if event is None else f"{event.type} of {event.stream_id} "
+        raise IllegalHistory(f"{where}records a non-finite {key}: {value}")
     return value
 
 
@@ -187,6 +215,51 @@ def _disbursed(g: Grant, e: Event) -> dict[str, object]:
     }
 
 
+def _amended(g: Grant, e: Event) -> dict[str, object]:
+    changes = e.payload["changes"]
+    if "amount_requested" in changes:
+        return {"amount_requested": _amount(changes, "amount_requested", e)}
+    return {}
+
+
+def _wages(g: Grant, e: Event) -> dict[str, object]:
+    if e.payload.get("final") is True:
+        return {"final_wages_version": e.version}
+    return {}
+
+
+def _corrected(g: Grant, e: Event) -> dict[str, object]:
+    # A correction may mark a wage report as the final one (never unmark one: the
+    # guard refuses it); the latest final report counts.
+    p = e.payload
+    if (
+        p.get("corrects_type") != EventType.WAGES_RECORDED
+        or p["replacement"].get("final") is not True
+    ):
+        return {}
+    return {"final_wages_version": max(int(p["corrects"]), g.final_wages_version or 0)}
+
+
+def _terminated(g: Grant, e: Event) -> dict[str, object]:
+    repay = e.payload.get("repay")
+    return {
+        "cause": e.payload.get("cause"),
+        "receivable": Decimal("0.00") if repay is None else _amount(e, "repay"),
+    }
+
+
+def _repaid(g: Grant, e: Event) -> dict[str, object]:
+    return {"repaid": g.repaid + _amount(e, "amount")}
+
+
+def _closed(g: Grant, e: Event) -> dict[str, object]:
+    return {"retain_until_us": _ins(e, "retain_until"), "unspent": _amount(e, "unspent")}
+
+
+def _hold(on: bool) -> Callable[[Grant, Event], dict[str, object]]:
+    return lambda g, e: {"on_hold": on}
+
+
 def _endorsed(g: Grant, e: Event) -> dict[str, object]:
     return {"endorsed_by": e.actor_id, "endorsed_amount": _amount(e, "amount")}
 
@@ -204,6 +277,14 @@ _FIELD_UPDATES: dict[str, Callable[[Grant, Event], dict[str, object]]] = {
     EventType.DISBURSED: _disbursed,
     EventType.REFERRED: _referred,
     EventType.ENDORSED: _endorsed,
+    EventType.AMENDED: _amended,
+    EventType.WAGES_RECORDED: _wages,
+    EventType.CORRECTED: _corrected,
+    EventType.TERMINATED: _terminated,
+    EventType.REPAYMENT_RECEIVED: _repaid,
+    EventType.CLOSED_OUT: _closed,
+    EventType.HOLD_PLACED: _hold(True),
+    EventType.HOLD_RELEASED: _hold(False),
 }
 
 

@@ -425,11 +425,11 @@ def records_not_in_the_future(
 def reason_given(
     grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
 ) -> Iterator[Problem]:
-    """A denial or termination states its reason."""
+    """A denial, termination, amendment, correction or hold states its reason."""
     reason = command.params.get("reason")
     if not isinstance(reason, str) or not reason.strip():
         yield Problem(
-            ("15(b)(11)",) if command.name == "terminate" else ('10 "Eligible employer"',),
+            _REASON_CITES.get(command.name, ('10 "Eligible employer"',)),
             f"{command.name} needs a documented reason",
             "Pass reason='...' stating the cause.",
             "reason",
@@ -461,4 +461,275 @@ def evaluation_given(
             "an evaluation needs its findings",
             "Pass evaluation={'wages': ..., 'compliance': ...}.",
             "evaluation",
+        )
+
+
+_REASON_CITES = {
+    "terminate": ("15(b)(11)(C)", "15(c)", "15(l)"),
+    "amend": ("15(b)",),
+    "correct": ("20(a)(1)",),
+    "place_hold": ("2 CFR 200.334",),
+    "release_hold": ("2 CFR 200.334",),
+}
+
+
+def _type_at(context: Context, version: object) -> str | None:
+    if not isinstance(version, int) or isinstance(version, bool):
+        return None
+    if 1 <= version <= len(context.stream_types):
+        return context.stream_types[version - 1]
+    return None
+
+
+def amendment_valid(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(b): an amendment changes something, and not whose application it is."""
+    changes = command.params.get("changes")
+    if not changes:
+        yield Problem(
+            ("15(b)",),
+            "the amended application changes nothing",
+            "Pass the application with the corrected fields.",
+            "application",
+        )
+    application = context.application
+    if (
+        grant is not None
+        and application is not None
+        and application.employer_id != grant.employer_id
+    ):
+        yield Problem(
+            ("15(b)",),
+            f"an amendment cannot move the application to employer {application.employer_id}",
+            f"Keep employer_id {grant.employer_id}; another employer applies on its own.",
+            "employer_id",
+        )
+
+
+def correction_valid(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """A correction references an earlier correctable event of the same grant, replaces
+    only that event's correctable fields, and is made by a role that records such facts."""
+    from choice_workflow.lifecycle.corrections import (
+        CORRECTABLE,
+        NOT_CORRECTABLE_HINTS,
+        replacement_problems,
+    )
+    from choice_workflow.lifecycle.table import GRANT_LIFECYCLE
+
+    corrects = command.params.get("corrects")
+    kind = _type_at(context, corrects)
+    if kind is None:
+        yield Problem(
+            ("20(a)(1)",),
+            f"grant {command.grant_id} has no event at version {corrects!r} to correct",
+            "Pass corrects=<the version of the event to correct> (Program.events(grant_id)).",
+            "corrects",
+        )
+        return
+    fields = CORRECTABLE.get(kind)
+    if fields is None:
+        yield Problem(
+            ("20(a)(1)",),
+            f"version {corrects} is a {kind}, which is not corrected by a correction",
+            NOT_CORRECTABLE_HINTS.get(kind, f"Correctable: {', '.join(sorted(CORRECTABLE))}."),
+            "corrects",
+        )
+        return
+    replaced = command.params.get("fields") or ()
+    extra = sorted(set(replaced) - set(fields))
+    if not replaced or extra:
+        yield Problem(
+            ("20(a)(1)",),
+            f"a correction of a {kind} replaces {', '.join(fields)}"
+            + (f", not {', '.join(extra)}" if extra else "; nothing was given"),
+            f"Pass the corrected {' or '.join(fields)}.",
+            "replacement",
+        )
+    replacement = command.params.get("replacement")
+    if isinstance(replacement, dict) and not extra:
+        for reason in replacement_problems(kind, replacement):
+            yield Problem(
+                ("20(a)(1)",),
+                reason,
+                f"Pass the corrected {' or '.join(fields)} of the {kind}.",
+                "replacement",
+            )
+    recorder = GRANT_LIFECYCLE.by_event_type[kind]
+    if command.actor.role not in recorder.roles:
+        allowed = ", ".join(sorted(r.value for r in recorder.roles))
+        yield Problem(
+            ("20(a)(1)",),
+            f"role {command.actor.role.value} does not record a {kind}, so it may not correct one",
+            f"Ask the role that records it: {allowed}.",
+            "actor",
+        )
+    yield from records_not_in_the_future(grant, command, context, rules, now)
+
+
+def notice_channel_known(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(i): a notice goes by address of record or by email, to the one in force."""
+    channel = command.params.get("channel")
+    if channel not in NOTICE_CHANNELS:
+        yield Problem(
+            ("15(i)",),
+            f"unknown notice channel {channel!r}",
+            f"Use one of {', '.join(NOTICE_CHANNELS)}.",
+            "channel",
+        )
+        return
+    if context.employer is None or not str(getattr(context.employer, channel, "")).strip():
+        yield Problem(
+            ("15(i)",),
+            f"the employer has no {channel.replace('_', ' ')} on record",
+            "Record it with Program.change_contact first.",
+            "channel",
+        )
+
+
+def termination_cause(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """A termination names its cause; a performance or wage-floor cause cites the
+    recorded performance (15(c)) or wages (15(l)) it rests on."""
+    from choice_workflow.lifecycle.corrections import CAUSE_CITES, CAUSE_EVIDENCE, Cause
+
+    try:
+        cause = Cause(str(command.params.get("cause")))
+    except ValueError:
+        yield Problem(
+            ("15(b)(11)",),
+            f"unknown termination cause {command.params.get('cause')!r}",
+            f"Use one of {', '.join(c.value for c in Cause)}.",
+            "cause",
+        )
+        return
+    needed = CAUSE_EVIDENCE.get(cause)
+    evidence = command.params.get("evidence") or ()
+    for version in evidence:
+        kind = _type_at(context, version)
+        if kind is None or (needed is not None and kind != needed):
+            yield Problem(
+                CAUSE_CITES[cause],
+                f"evidence version {version!r} is not a recorded {needed or 'event'} of the grant",
+                "Cite the versions of the grant's events the cause rests on.",
+                "evidence",
+            )
+    if needed is not None and not evidence:
+        yield Problem(
+            CAUSE_CITES[cause],
+            f"a termination for {cause.value.replace('_', ' ')} cites the recorded {needed} it rests on",
+            f"Pass evidence=(<version of a {needed}>, ...).",
+            "evidence",
+        )
+
+
+def repayment_ordered_within_paid(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(a): a receivable is at most what was paid out of the grant."""
+    repay = command.params.get("repay")
+    if repay is None or grant is None:
+        return
+    if repay < 0 or repay > grant.disbursed:
+        yield Problem(
+            ("15(a)",),
+            f"a receivable of ${repay:,.2f} is outside $0.00-${grant.disbursed:,.2f} paid",
+            "Order at most what was disbursed.",
+            "repay",
+        )
+
+
+def repayment_within_outstanding(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(a): a repayment is positive and at most what is still owed."""
+    amount = command.params.get("amount")
+    if grant is None or amount is None:
+        return
+    if amount <= 0 or amount > grant.outstanding:
+        yield Problem(
+            ("15(a)",),
+            f"a repayment of ${amount:,.2f} is outside $0.01-${grant.outstanding:,.2f} outstanding",
+            "Record what was received, up to the receivable.",
+            "amount",
+        )
+
+
+def hold_changes(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """2 CFR 200.334: a hold is placed once and released once."""
+    if grant is None:
+        return
+    placing = command.name == "place_hold"
+    if placing == grant.on_hold:
+        yield Problem(
+            ("2 CFR 200.334",),
+            "the grant's records are already on hold"
+            if placing
+            else "the grant's records are not on hold",
+            "Check Program.retention(grant_id) first.",
+        )
+
+
+def closeout_complete(
+    grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
+) -> Iterator[Problem]:
+    """15(f), 20(a): close-out once the 3-year period has ended and the final
+    disbursement, the final wage report and the evaluation are recorded; every missing
+    one is named."""
+    from choice_workflow.lifecycle.states import State
+    from choice_workflow.rules import PeriodStart
+    from choice_workflow.time.calendar import grant_period_end
+
+    if grant is None:
+        return
+    start = (
+        grant.accepted_at
+        if rules.grant_period_starts is PeriodStart.ACCEPTANCE
+        else grant.approved_at
+    )
+    if start is None:
+        yield Problem(("15(f)",), "the grant period never started", "Close out an accepted grant.")
+    else:
+        end = grant_period_end(start, rules)
+        if now < end:
+            yield Problem(
+                ("15(f)",),
+                f"the 3-year grant period runs until {_local(end, rules)}",
+                "Close out at the end of the grant period.",
+            )
+    if grant.instalments < rules.disbursement_quarters or (
+        grant.amount is not None and grant.disbursed < grant.amount
+    ):
+        yield Problem(
+            ("15(f)", "15(a)"),
+            f"the final disbursement is missing: {grant.instalments} of "
+            f"{rules.disbursement_quarters} instalments paid",
+            "Disburse the remaining instalments first.",
+        )
+    if grant.final_wages_version is None:
+        yield Problem(
+            ("20(a)(1)",),
+            "the final wage report is missing",
+            "The grantee records its last wages with final=True.",
+        )
+    if grant.state is State.TRANSITIONING:
+        yield Problem(
+            ("20(a)(1)", "20(a)(2)"),
+            "the evaluation is missing",
+            "The evaluator records the evaluation first.",
+        )
+    unspent = command.params.get("unspent")
+    if unspent is not None and (unspent < 0 or unspent > grant.disbursed - grant.repaid):
+        yield Problem(
+            ("15(a)",),
+            f"unspent funds of ${unspent:,.2f} are outside $0.00-${grant.disbursed:,.2f} paid",
+            "Return at most what the grant was paid.",
+            "unspent",
         )

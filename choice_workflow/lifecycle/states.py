@@ -6,13 +6,14 @@ import enum
 
 
 class State(enum.StrEnum):
-    """The states of a grant; the last five are final."""
+    """The states of a grant; the last six are final."""
 
     APPLIED = "applied"
     APPROVED = "approved"
     ACCEPTED = "accepted"
     TRANSITIONING = "transitioning"
     EVALUATED = "evaluated"
+    CLOSED = "closed"
     DENIED = "denied"
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"
@@ -21,13 +22,14 @@ class State(enum.StrEnum):
 
     @property
     def is_final(self) -> bool:
-        """True for a state no command leaves."""
+        """True for a state no command leaves (records may still be corrected, a
+        repayment received or a retention hold placed: none of them changes the state)."""
         return self in FINAL_STATES
 
 
 FINAL_STATES = frozenset(
     {
-        State.EVALUATED,
+        State.CLOSED,
         State.DENIED,
         State.WITHDRAWN,
         State.DECLINED,

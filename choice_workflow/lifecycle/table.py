@@ -40,9 +40,10 @@ class TableError(ChoiceWorkflowError):
 class Transition:
     """One row: ``trigger`` moves a grant from any of ``sources`` to ``dest``.
 
-    ``dest`` None keeps the state (``review``, ``confirm_notice``); ``sources`` empty
-    marks the trigger that creates a grant (``apply``). ``own_only``: an employer actor
-    may run it on its own grants only.
+    ``dest`` None keeps the state (``review``, ``confirm_notice``); only such a row may
+    name final states among its sources (a correction, a repayment, a retention hold:
+    records of a grant that is over). ``sources`` empty marks the trigger that creates a
+    grant (``apply``). ``own_only``: an employer actor may run it on its own grants only.
     """
 
     trigger: str
@@ -115,7 +116,7 @@ def _validate(table: TransitionTable) -> None:
         if not t.sources and t.dest is not table.initial:
             raise TableError(f"creating trigger {t.trigger!r} must lead to {table.initial.value!r}")
         for s in t.sources:
-            if s.is_final:
+            if s.is_final and t.dest is not None:
                 raise TableError(f"final state {s.value!r} is left by {t.trigger!r}")
     reached = {table.initial}
     todo = deque([table.initial])
@@ -143,6 +144,9 @@ def _validate(table: TransitionTable) -> None:
 
 
 _EMPLOYER = frozenset({Role.EMPLOYER})
+_ANY_STATE = frozenset(State)
+_HOLDING = frozenset({State.ACCEPTED, State.TRANSITIONING, State.EVALUATED})
+"""The states of a grantee that holds its grant and reports on it."""
 
 GRANT_LIFECYCLE = TransitionTable(
     states=tuple(State),
@@ -167,6 +171,17 @@ GRANT_LIFECYCLE = TransitionTable(
             ("15(b)",),
             (),
             description="The Department records its review; the state stays.",
+        ),
+        Transition(
+            "amend",
+            frozenset({State.APPLIED}),
+            None,
+            EventType.AMENDED,
+            _EMPLOYER,
+            ("15(b)",),
+            (g.reason_given, g.amendment_valid, g.application_complete),
+            description="The employer amends its application while it is still applied: "
+            "the changed fields and the reason, never an edit.",
         ),
         Transition(
             "deny",
@@ -246,6 +261,17 @@ GRANT_LIFECYCLE = TransitionTable(
             "the 48-hour window starts (15(i), 15(j)).",
         ),
         Transition(
+            "send_notice",
+            frozenset({State.APPROVED, State.ACCEPTED}),
+            None,
+            EventType.NOTICE_SENT,
+            frozenset({Role.DEPARTMENT}),
+            ("15(i)",),
+            (g.notice_channel_known,),
+            description="The Department sends the notice of award to the employer's address "
+            "of record or email in force at that moment (15(i)).",
+        ),
+        Transition(
             "accept",
             frozenset({State.APPROVED}),
             State.ACCEPTED,
@@ -288,7 +314,7 @@ GRANT_LIFECYCLE = TransitionTable(
         ),
         Transition(
             "record_technical_assistance",
-            frozenset({State.APPROVED, State.ACCEPTED, State.TRANSITIONING}),
+            frozenset({State.APPROVED, State.ACCEPTED, State.TRANSITIONING, State.EVALUATED}),
             None,
             EventType.TECHNICAL_ASSISTANCE,
             frozenset({Role.DEPARTMENT}),
@@ -298,7 +324,7 @@ GRANT_LIFECYCLE = TransitionTable(
         ),
         Transition(
             "disburse",
-            frozenset({State.ACCEPTED, State.TRANSITIONING}),
+            _HOLDING,
             None,
             EventType.DISBURSED,
             frozenset({Role.DEPARTMENT}),
@@ -309,7 +335,7 @@ GRANT_LIFECYCLE = TransitionTable(
         ),
         Transition(
             "record_wages",
-            frozenset({State.APPROVED, State.ACCEPTED, State.TRANSITIONING}),
+            frozenset({State.APPROVED, State.ACCEPTED, State.TRANSITIONING, State.EVALUATED}),
             None,
             EventType.WAGES_RECORDED,
             _EMPLOYER,
@@ -319,7 +345,7 @@ GRANT_LIFECYCLE = TransitionTable(
         ),
         Transition(
             "record_headcount",
-            frozenset({State.APPROVED, State.ACCEPTED, State.TRANSITIONING}),
+            frozenset({State.APPROVED, State.ACCEPTED, State.TRANSITIONING, State.EVALUATED}),
             None,
             EventType.HEADCOUNT_RECORDED,
             _EMPLOYER,
@@ -329,7 +355,7 @@ GRANT_LIFECYCLE = TransitionTable(
         ),
         Transition(
             "record_performance",
-            frozenset({State.ACCEPTED, State.TRANSITIONING}),
+            _HOLDING,
             None,
             EventType.PERFORMANCE_RECORDED,
             frozenset({Role.EVALUATOR}),
@@ -340,13 +366,28 @@ GRANT_LIFECYCLE = TransitionTable(
         ),
         Transition(
             "terminate",
-            frozenset({State.ACCEPTED, State.TRANSITIONING}),
+            _HOLDING,
             State.TERMINATED,
             EventType.TERMINATED,
             frozenset({Role.DIRECTOR}),
-            ("15(b)(11)", "15(l)", "15(c)"),
-            (g.reason_given,),
-            description="The Director terminates the grant for a documented cause.",
+            ("15(b)(11)(C)", "15(c)", "15(l)"),
+            (g.reason_given, g.termination_cause, g.repayment_ordered_within_paid),
+            description="The Director terminates the grant for a false assurance "
+            "(15(b)(11)(C)), for failing the standard level work performance (15(c)) or "
+            "the wage floors (15(l)), or for other documented cause; the undisbursed amount "
+            "returns to the cycle and an amount to repay is recorded as a receivable.",
+        ),
+        Transition(
+            "record_repayment",
+            frozenset({State.TERMINATED}),
+            None,
+            EventType.REPAYMENT_RECEIVED,
+            frozenset({Role.DEPARTMENT}),
+            ("15(a)",),
+            (g.repayment_within_outstanding,),
+            own_only=False,
+            description="The Department records a repayment of a terminated grant's "
+            "receivable; it returns to the cycle's funds.",
         ),
         Transition(
             "evaluate",
@@ -357,6 +398,53 @@ GRANT_LIFECYCLE = TransitionTable(
             ("20(a)(1)", "20(a)(2)"),
             (g.evaluation_given,),
             description="The evaluation of Section 20(a) is recorded.",
+        ),
+        Transition(
+            "close_out",
+            frozenset({State.TRANSITIONING, State.EVALUATED}),
+            State.CLOSED,
+            EventType.CLOSED_OUT,
+            frozenset({Role.DEPARTMENT, Role.DIRECTOR}),
+            ("15(f)", "20(a)(1)", "15(m)", "2 CFR 200.334"),
+            (g.closeout_complete,),
+            own_only=False,
+            description="At the end of the 3-year period (15(f)) the grant is closed out once "
+            "its final disbursement, final wage report and evaluation are recorded; unspent "
+            "funds return to the cycle; the retention period starts (2 CFR 200.334). "
+            "The certificate is never revoked (15(m)).",
+        ),
+        Transition(
+            "correct",
+            _ANY_STATE,
+            None,
+            EventType.CORRECTED,
+            frozenset({Role.EMPLOYER, Role.DEPARTMENT, Role.EVALUATOR}),
+            ("20(a)(1)",),
+            (g.reason_given, g.correction_valid),
+            description="A recorded fact is corrected by a new event that references the "
+            "event it corrects, with actor and reason; nothing is edited.",
+        ),
+        Transition(
+            "place_hold",
+            _ANY_STATE,
+            None,
+            EventType.HOLD_PLACED,
+            frozenset({Role.DEPARTMENT, Role.DIRECTOR}),
+            ("2 CFR 200.334",),
+            (g.reason_given, g.hold_changes),
+            own_only=False,
+            description="A litigation or audit hold suspends the grant's record retention.",
+        ),
+        Transition(
+            "release_hold",
+            _ANY_STATE,
+            None,
+            EventType.HOLD_RELEASED,
+            frozenset({Role.DEPARTMENT, Role.DIRECTOR}),
+            ("2 CFR 200.334",),
+            (g.reason_given, g.hold_changes),
+            own_only=False,
+            description="The hold ends; the retention period runs again.",
         ),
     ),
     waits=(
@@ -376,6 +464,12 @@ GRANT_LIFECYCLE = TransitionTable(
         Wait(
             State.TRANSITIONING,
             none_reason="the evaluation follows the transition; the Act sets no deadline",
+        ),
+        Wait(
+            State.EVALUATED,
+            none_reason="closes out once the 3-year period (15(f)) has ended and the final "
+            "disbursement and wage report are recorded; the Act sets no deadline",
+            cites=("15(f)",),
         ),
     ),
 )

@@ -43,6 +43,7 @@ from choice_workflow.domain.recorded import headcount_from_data
 from choice_workflow.domain.wages import Headcount
 from choice_workflow.errors import InvalidInput
 from choice_workflow.events import EventType
+from choice_workflow.lifecycle.corrections import effective_records
 from choice_workflow.lifecycle.states import State
 from choice_workflow.reports.source import ProgramLog
 
@@ -67,7 +68,9 @@ COLUMNS = (*WAGES_BEFORE, *WAGES_AFTER, MOVED, *EMPLOYMENT_BEFORE, *EMPLOYMENT_A
 """The columns of the one table of 20(a)(1) counts: disjoint parts of each measure, so
 that every count shown is a cell, a column total, or a sum of published cells."""
 
-GRANT_HOLDERS = frozenset({State.ACCEPTED, State.TRANSITIONING, State.EVALUATED, State.TERMINATED})
+GRANT_HOLDERS = frozenset(
+    {State.ACCEPTED, State.TRANSITIONING, State.EVALUATED, State.CLOSED, State.TERMINATED}
+)
 """The states of a grant whose employer accepted it: the "grant holders" of 20(a)."""
 
 
@@ -138,6 +141,14 @@ class GranteeEvaluation:
     employment_before: PublishedEmployment | None = None
     employment_after: PublishedEmployment | None = None
     actions: tuple[ComplianceAction, ...] = ()
+    corrected: bool = False
+    """True when the evaluation shown was corrected by a later event (both are in the
+    log); reports mark it."""
+
+    @property
+    def shown_status(self) -> str:
+        """The status with the correction mark: ``evaluated (corrected)``."""
+        return f"{self.status} (corrected)" if self.corrected else self.status
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -155,6 +166,7 @@ class GranteeEvaluation:
             "employment_before": opt(self.employment_before),
             "employment_after": opt(self.employment_after),
             "actions": [a.to_data() for a in self.actions],
+            "corrected": self.corrected,
         }
 
 
@@ -264,12 +276,14 @@ def evaluation_from_data(data: object) -> Evaluation | None:
     return evaluation if _consistent(evaluation.wages) else None
 
 
-def _recorded(log: ProgramLog, grant_id: str) -> tuple[bool, Evaluation | None]:
-    """Whether the grant was evaluated, and its evaluation if readable."""
-    for event in reversed(log.events.get(grant_id, ())):
-        if event.type == EventType.EVALUATED:
-            return True, evaluation_from_data(event.payload.get("evaluation"))
-    return False, None
+def _recorded(log: ProgramLog, grant_id: str) -> tuple[bool, Evaluation | None, bool]:
+    """Whether the grant was evaluated, its evaluation (as corrected) if readable, and
+    whether a correction changed it."""
+    found = effective_records(log.events.get(grant_id, ()), EventType.EVALUATED)
+    if not found:
+        return False, None, False
+    last = found[-1]
+    return True, evaluation_from_data(last.payload.get("evaluation")), last.corrected
 
 
 def _row(wages: WageEvaluation) -> dict[str, int]:
@@ -336,11 +350,11 @@ def evaluation_tables(log: ProgramLog, grant_ids: Sequence[str]) -> EvaluationTa
     of people suppressed in one table (see the module's docstring)."""
     holders = [gid for gid in grant_ids if log.grants[gid].state in GRANT_HOLDERS]
     recorded = {gid: _recorded(log, gid) for gid in holders}
-    wages = {gid: e.wages for gid, (_, e) in recorded.items() if e is not None}
+    wages = {gid: e.wages for gid, (_, e, _) in recorded.items() if e is not None}
     table = suppress({gid: _row(w) for gid, w in wages.items()})
     by_grant: dict[str, GranteeEvaluation] = {}
     for gid in holders:
-        was_evaluated, evaluation = recorded[gid]
+        was_evaluated, evaluation, corrected = recorded[gid]
         if evaluation is None:
             by_grant[gid] = GranteeEvaluation(
                 status=NOT_READABLE if was_evaluated else NOT_YET_EVALUATED
@@ -362,6 +376,7 @@ def evaluation_tables(log: ProgramLog, grant_ids: Sequence[str]) -> EvaluationTa
             if change is None
             else _published_count(table, gid, EMPLOYMENT_AFTER, change.after),
             actions=evaluation.actions,
+            corrected=corrected,
         )
     return EvaluationTables(
         by_grant=by_grant,

@@ -10,8 +10,9 @@ individuals" (15(e)). Each grant falls in its employer's stratum
 A grant is an award once approved, until it is declined, withdrawn or forfeited (the
 default reading of 15(g), ``AwardCounts.APPROVED``); what it holds of its cycle and
 what it has been paid come from :func:`~choice_workflow.allocation.held` and the
-grant's disbursements, so that per cycle ``reserved + disbursed`` is the ledger of
-15(a). Counts here are of employers and grants, not of people: they are published
+grant's disbursements, so that per cycle ``reserved + disbursed - repaid`` is the
+ledger of 15(a). A close-out returns what its grant left unspent; funds released after
+the cycle's last award (so far) are reported as lapsed. Counts here are of employers and grants, not of people: they are published
 as they are (small-cell suppression is for counts of employees).
 """
 
@@ -34,7 +35,14 @@ UNKNOWN = "unknown"
 """The group of a grant whose employer the log does not record."""
 
 AWARDED = frozenset(
-    {State.APPROVED, State.ACCEPTED, State.TRANSITIONING, State.EVALUATED, State.TERMINATED}
+    {
+        State.APPROVED,
+        State.ACCEPTED,
+        State.TRANSITIONING,
+        State.EVALUATED,
+        State.CLOSED,
+        State.TERMINATED,
+    }
 )
 """The states of a grant that was awarded and not given back (15(a), 15(g), 15(j))."""
 
@@ -59,6 +67,11 @@ class GroupFunds:
     awarded: Decimal
     reserved: Decimal
     disbursed: Decimal
+    repaid: Decimal = ZERO
+    """What came back to the cycle: terminated grantees' repayments and what grantees
+    returned unspent at close-out."""
+    receivable: Decimal = ZERO
+    """What terminated grantees still owe."""
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready data, amounts as strings with 2 places."""
@@ -70,6 +83,8 @@ class GroupFunds:
             "awarded": _money(self.awarded),
             "reserved": _money(self.reserved),
             "disbursed": _money(self.disbursed),
+            "repaid": _money(self.repaid),
+            "receivable": _money(self.receivable),
         }
 
 
@@ -85,6 +100,11 @@ class CycleFunds:
     by_area: tuple[GroupFunds, ...]
     by_setting: tuple[GroupFunds, ...]
     by_band: tuple[GroupFunds, ...]
+    returned_at_close_out: Decimal = ZERO
+    """15(f): what closed-out grants left unspent at the end of their period."""
+    lapsed: Decimal = ZERO
+    """Funds released (by close-outs, terminations, lapses, declines, withdrawals)
+    after the cycle's last award so far: no award used them."""
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -92,6 +112,8 @@ class CycleFunds:
             "cycle": self.number,
             "appropriation": _money(self.appropriation),
             "available": _money(self.available),
+            "returned_at_close_out": _money(self.returned_at_close_out),
+            "lapsed": _money(self.lapsed),
             "totals": self.totals.to_data(),
             "by_area": [g.to_data() for g in self.by_area],
             "by_setting": [g.to_data() for g in self.by_setting],
@@ -123,15 +145,42 @@ def _group(name: str, grants: Iterable[Grant]) -> GroupFunds:
     awards = [g for g in members if g.state in AWARDED]
     reserved = sum((held(g) for g in awards), ZERO)
     disbursed = sum((g.disbursed for g in members), ZERO)
+    repaid = sum((g.repaid + g.unspent for g in members), ZERO)
     return GroupFunds(
         name=name,
         applications=len(members),
         requested=sum((g.amount_requested for g in members), ZERO),
         awards=len(awards),
-        awarded=reserved + disbursed,
+        awarded=reserved + disbursed - repaid,
         reserved=reserved,
         disbursed=disbursed,
+        repaid=repaid,
+        receivable=sum((g.outstanding for g in members), ZERO),
     )
+
+
+_RELEASING = frozenset(
+    {State.DECLINED, State.WITHDRAWN, State.FORFEITED, State.TERMINATED, State.CLOSED}
+)
+
+
+def _lapsed(grants: list[Grant]) -> tuple[Decimal, Decimal]:
+    """(returned at close-out, lapsed): see :class:`CycleFunds`."""
+    last_award = max((g.approved_us for g in grants if g.approved_us is not None), default=None)
+    returned = sum((g.unspent for g in grants if g.state is State.CLOSED), ZERO)
+    lapsed = sum(
+        (
+            (g.amount - g.disbursed + g.unspent)
+            for g in grants
+            if g.state in _RELEASING
+            and g.amount is not None
+            and last_award is not None
+            and g.ended_us is not None
+            and g.ended_us > last_award
+        ),
+        ZERO,
+    )
+    return returned, lapsed
 
 
 def _groups(
@@ -153,13 +202,16 @@ def cycle_funds(log: ProgramLog, counties: CountyTable) -> tuple[CycleFunds, ...
         grants = sorted((g for g in log.grants.values() if g.cycle == number), key=lambda g: g.id)
         totals = _group(f"cycle {number}", grants)
         appropriation = log.appropriations.get(number)
+        returned, lapsed = _lapsed(grants)
         cycles.append(
             CycleFunds(
                 number=number,
                 appropriation=appropriation,
                 available=None
                 if appropriation is None
-                else appropriation - totals.reserved - totals.disbursed,
+                else appropriation - totals.reserved - totals.disbursed + totals.repaid,
+                returned_at_close_out=returned,
+                lapsed=lapsed,
                 totals=totals,
                 by_area=_groups(counties.areas(), grants, lambda g: where[g.id][0]),
                 by_setting=_groups(("rural", "urban"), grants, lambda g: where[g.id][1]),

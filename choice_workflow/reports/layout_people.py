@@ -99,7 +99,7 @@ def _listing(grantees: Sequence[Grantee]) -> Table:
                 g.disbursed,
                 maybe(g.period_start),
                 maybe(g.period_end),
-                g.evaluation.status,
+                g.evaluation.shown_status,
             )
             for g in grantees
         ),
@@ -111,7 +111,7 @@ def _wage_changes(evaluated: Sequence[Grantee], tables: EvaluationTables) -> Tab
     side = ("employees", "at or above minimum", "below minimum", "median", "mean")
     rows: list[tuple[Cell, ...]] = [
         (
-            g.grant_id,
+            f"{g.grant_id} (corrected)" if g.evaluation.corrected else g.grant_id,
             maybe(g.evaluation.evaluated_on),
             maybe(g.evaluation.minimum),
             *_wages_cells(g.evaluation.wages_before),

@@ -120,6 +120,13 @@ def make_tables(prefix: str = "", schema: str | None = None) -> Tables:
         sa.Column("referred_from", ident),
         sa.Column("endorsed_by", ident),
         sa.Column("endorsed_amount", money),
+        sa.Column("final_wages_version", sa.Integer),
+        sa.Column("cause", sa.String(40)),
+        sa.Column("receivable", money, nullable=False, server_default="0.00"),
+        sa.Column("repaid", money, nullable=False, server_default="0.00"),
+        sa.Column("on_hold", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("retain_until_us", sa.BigInteger),
+        sa.Column("unspent", money, nullable=False, server_default="0.00"),
     )
     employers = sa.Table(
         f"{prefix}employers",

@@ -49,7 +49,8 @@ _GRANT_COLUMNS = (
     "id", "employer_id", "state", "version", "cycle", "amount_requested", "applied_us", "amount",
     "reviewed_by", "approved_us", "approved_by", "notice_channel", "notice_us", "accept_by_us",
     "accepted_us", "transition_start_us", "ended_us", "disbursed", "instalments", "referred_from",
-    "endorsed_by", "endorsed_amount",
+    "endorsed_by", "endorsed_amount", "final_wages_version", "cause", "receivable", "repaid",
+    "on_hold", "retain_until_us", "unspent",
 )  # fmt: skip
 
 
@@ -67,6 +68,9 @@ def _grant_row(g: Grant) -> dict[str, Any]:
     row["amount"] = None if g.amount is None else f"{g.amount:.2f}"
     row["disbursed"] = f"{g.disbursed:.2f}"
     row["endorsed_amount"] = None if g.endorsed_amount is None else f"{g.endorsed_amount:.2f}"
+    row["receivable"] = f"{g.receivable:.2f}"
+    row["repaid"] = f"{g.repaid:.2f}"
+    row["unspent"] = f"{g.unspent:.2f}"
     return row
 
 
@@ -79,6 +83,10 @@ def _grant_from_row(row: sa.Row[Any]) -> Grant:
     values["disbursed"] = Decimal(values["disbursed"])
     if values["endorsed_amount"] is not None:
         values["endorsed_amount"] = Decimal(values["endorsed_amount"])
+    values["receivable"] = Decimal(values["receivable"])
+    values["repaid"] = Decimal(values["repaid"])
+    values["unspent"] = Decimal(values["unspent"])
+    values["on_hold"] = bool(values["on_hold"])
     return Grant(**values)
 
 
