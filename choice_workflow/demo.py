@@ -13,7 +13,9 @@ from pathlib import Path
 
 from choice_workflow.actors import Actor, Role
 from choice_workflow.audit.jsonl import export_log
+from choice_workflow.audit.records import export_grant
 from choice_workflow.audit.verify import verify
+from choice_workflow.lifecycle.states import State
 from choice_workflow.reports import final_report, write_report
 from choice_workflow.simulate import ILLINOIS_PROGRAMS, simulate
 from choice_workflow.store.sql import SqlStore
@@ -49,9 +51,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"exported: {log}")
     html = write_report(final_report(program), "html", out / "report.html")
     print(f"report: {html} (Section 20(b), as of {program.clock.now().to_date_string()})")
+    closed = [g for g in grants if g.state is State.CLOSED]
+    if closed:
+        package = export_grant(program, closed[0].id, out / "records" / closed[0].id)
+        print(
+            f"records package (2 CFR 200.334): {package.directory}, {len(package.files)} files, "
+            f"kept until {program.retention(closed[0].id).retain_until.to_date_string()}"  # type: ignore[union-attr]  # closed: set
+        )
     report = verify(store, expected_root=root)
     from_file = verify(log, expected_root=root)
     findings = [*report.findings, *from_file.findings]
+    print(f"corrections and amendments: {len(report.corrections)}, each beside what it corrects")
     for finding in findings:
         print(f"  finding: {finding}")
     store.dispose()
