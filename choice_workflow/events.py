@@ -123,8 +123,11 @@ def canonical_json(value: Any) -> bytes:
 
 def format_instant(value: dt.datetime) -> str:
     """An instant as fixed-width UTC ISO 8601 with microseconds: ``2030-07-01T05:00:00.000000Z``."""
-    utc = value.astimezone(dt.UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    u = dt.datetime.astimezone(value, dt.UTC)
+    return (
+        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
+        f"{u.second:02d}.{u.microsecond:06d}Z"
+    )
 
 
 def parse_instant(text: str) -> pendulum.DateTime:

@@ -14,7 +14,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import pendulum
@@ -77,6 +77,7 @@ from choice_workflow.events import (
 )
 from choice_workflow.lifecycle.context import Command, Context, approval_context, prior_grants
 from choice_workflow.lifecycle.corrections import (
+    CORRECTABLE,
     Cause,
     Correction,
     EffectiveRecord,
@@ -102,8 +103,11 @@ from choice_workflow.time.instants import ensure_instant, zone
 _RESERVED_PREFIXES = ("employer:", PROGRAM_STREAM, SECURITY_STREAM, SEAL_STREAM)
 _DERIVED_IN_PAYLOAD = frozenset({"changes", "corrects_type", "to", "sha256", "template"})
 _RETRIES = 5
+_REMEMBERED = 10_000
+"""Applications judged complete that a Program remembers for their approval."""
 
 Payload = Callable[[Grant | None, pendulum.DateTime], dict[str, Any]]
+_T = TypeVar("_T")
 
 
 def _forfeit_payload(grant: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
@@ -215,6 +219,10 @@ class Program:
         self._rules = self._start(rules)
         self.conflicts = 0
         """How many commands lost a race and were retried (optimistic concurrency)."""
+        self._complete: dict[str, tuple[int, Application, Employer | None]] = {}
+        """Applications this Program judged complete (15(b)) at apply or amend: grant id
+        -> (submission instant, application, employer). An approval whose inputs are
+        equal does not judge them again (the judgement is a pure function of them)."""
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -301,10 +309,52 @@ class Program:
         data = employer_to_data(employer)
         cid = command_id or str(uuid.uuid4())
         now = self._clock.now()
+        return self._retrying(lambda: self._employer_once(employer, actor, cid, kind, data, now))
+
+    def _retrying(self, once: Callable[[], _T]) -> _T:
+        """Run ``once`` (one transaction) again after a lost race, when the store owns
+        its transactions (a caller's connection is never retried behind its back)."""
+        attempts = _RETRIES if self._store.owns_transactions else 1
+        for attempt in range(attempts):
+            try:
+                return once()
+            except ConcurrencyConflict:
+                self.conflicts += 1
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _employer_once(
+        self,
+        employer: Employer,
+        actor: Actor,
+        cid: str,
+        kind: str,
+        data: dict[str, Any],
+        now: pendulum.DateTime,
+    ) -> Employer:
         with self._store.transaction() as tx:
             if tx.command_events(cid) is not None:
                 return tx.employer(employer.id) or employer
-            exists = tx.employer(employer.id) is not None
+            current = tx.employer(employer.id)
+            exists = current is not None
+            if (
+                current is not None
+                and kind == EventType.EMPLOYER_UPDATED
+                and (current.address_of_record, current.email)
+                != (employer.address_of_record, employer.email)
+            ):
+                raise InvalidInput(
+                    [
+                        Problem(
+                            ("15(i)",),
+                            "the address of record and email are the notice channels: "
+                            "their changes are recorded with the previous values and a reason",
+                            "Use change_contact(employer_id, actor, reason=..., email=...).",
+                            "email",
+                        )
+                    ]
+                )
             if exists and kind == EventType.EMPLOYER_REGISTERED:
                 raise InvalidInput(
                     [
@@ -789,6 +839,12 @@ class Program:
         """20(a): correct a grant's recorded evaluation with one computed again from its
         audit trail as it now stands (after corrections of its wages, counts or
         performance). The evaluator only; both evaluations stay in the log."""
+        if actor.role is not Role.EVALUATOR:
+            refused = "only the evaluator evaluates"
+            self._refused_attempt(actor, "correct", grant_id, refused)
+            raise NotPermitted(
+                "reevaluate", actor.id, actor.role.value, refused, "Ask the evaluator."
+            )
         self.grant(grant_id)
         found = effective_records(self.events(grant_id), EventType.EVALUATED)
         if not found:
@@ -1129,15 +1185,16 @@ class Program:
         next waitlisted applicant, 15(j)); ``repay`` records what the grantee must pay
         back as a receivable. The certificate is left as it is (15(m))."""
         owed = None if repay is None else to_money(repay, "repay", ("15(a)",))
-        cited = tuple(evidence) if isinstance(evidence, Sequence) else evidence
+        cited = tuple(evidence)
         params = {"reason": reason, "cause": str(cause), "repay": owed, "evidence": cited}
 
-        def payload(g: Grant | None, n: pendulum.DateTime) -> dict[str, Any]:
+        def payload(g: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
             return {
                 "reason": str(reason),
                 "cause": str(cause),
                 "evidence": list(cited),
                 "repay": None if owed is None else money_text(owed),
+                "retain_until": self._retain_until(now),
             }
 
         return self._execute("terminate", grant_id, actor, params, command_id, payload)
@@ -1158,8 +1215,8 @@ class Program:
             None if received_at is None else ensure_instant(received_at, "received_at", "15(a)")
         )
         return self._execute(
-            "record_repayment", grant_id, actor, {"amount": value}, command_id,
-            lambda g, n: {"amount": money_text(value)}, occurred_at=received,
+            "record_repayment", grant_id, actor, {"amount": value, "received_at": received},
+            command_id, lambda g, n: {"amount": money_text(value)}, occurred_at=received,
         )  # fmt: skip
 
     def close_out(
@@ -1181,16 +1238,20 @@ class Program:
         returned = to_money(unspent, "unspent", ("15(a)",))
 
         def payload(g: Grant | None, now: pendulum.DateTime) -> dict[str, Any]:
-            local = now.in_timezone(zone(self._rules.timezone))
             return {
                 "unspent": money_text(returned),
-                "retain_until": format_instant(local.add(years=self._rules.retention_years)),
+                "retain_until": self._retain_until(now),
                 "retention_years": self._rules.retention_years,
             }
 
         return self._execute(
             "close_out", grant_id, actor, {"unspent": returned}, command_id, payload
         )
+
+    def _retain_until(self, ended: pendulum.DateTime) -> str:
+        """2 CFR 200.334: the end of the retention period of a grant ended at ``ended``."""
+        local = ended.in_timezone(zone(self._rules.timezone))
+        return format_instant(local.add(years=self._rules.retention_years))
 
     def place_hold(
         self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
@@ -1318,7 +1379,7 @@ class Program:
                 "change contact", actor.id, actor.role.value, reason_refused,
                 "Ask the Department.",
             )  # fmt: skip
-        new = {
+        new: dict[str, str] = {
             k: v for k, v in (("address_of_record", address_of_record), ("email", email))
             if v is not None
         }  # fmt: skip
@@ -1345,6 +1406,19 @@ class Program:
             raise InvalidInput(problems)
         cid = command_id or str(uuid.uuid4())
         now = self._clock.now()
+        return self._retrying(
+            lambda: self._change_contact_once(employer_id, actor, cid, new, str(reason), now)
+        )
+
+    def _change_contact_once(
+        self,
+        employer_id: str,
+        actor: Actor,
+        cid: str,
+        new: dict[str, str],
+        reason: str,
+        now: pendulum.DateTime,
+    ) -> Employer:
         with self._store.transaction() as tx:
             if tx.command_events(cid) is not None:
                 done = tx.employer(employer_id)
@@ -1619,14 +1693,19 @@ class Program:
             return Context()
         tx.lock_employer(grant.employer_id)
         cycle = tx.cycle(grant.cycle, lock=True)
+        employer = tx.employer(grant.employer_id)
+        application = tx.application(grant.id)
+        judged = self._complete.get(grant.id)
         return approval_context(
             grant,
-            employer=tx.employer(grant.employer_id),
-            application=tx.application(grant.id),
+            employer=employer,
+            application=application,
             employers_grants=tx.grants_of_employer(grant.employer_id),
             cycle=cycle,
             cycle_one=tx.cycle(1) if grant.cycle != 1 else cycle,
             rules=self._rules,
+            application_checked=judged is not None
+            and judged == (grant.applied_us, application, employer),
         )
 
     def _derived(
@@ -1775,6 +1854,8 @@ class Program:
             raise UnknownGrant(grant_id)
         context = self._context(tx, name, grant, params)
         derived = self._derived(tx, name, grant, grant_id, params, context)
+        if name == "correct":
+            self._may_correct(actor, derived.get("corrects_type"))
         command = Command(name, grant_id, actor, command_id, {**params, **derived})
         dest = self._machine.run(command, grant, context, self._rules, now)
         spec = self._machine.table.by_trigger[name]
@@ -1791,8 +1872,29 @@ class Program:
         tx.put_grant(updated)
         if application is not None:
             tx.put_application(grant_id, application)
+            self._remember_complete(updated, application, context.employer)
         self._ledger(tx, name, grant, updated, command_id, now)
         return updated, True
+
+    def _may_correct(self, actor: Actor, kind: object) -> None:
+        """Only the role that records a kind of fact corrects it (NotPermitted, logged)."""
+        recorder = self._machine.table.by_event_type.get(str(kind))
+        if recorder is not None and kind in CORRECTABLE and actor.role not in recorder.roles:
+            allowed = ", ".join(sorted(r.value for r in recorder.roles))
+            raise NotPermitted(
+                "correct", actor.id, actor.role.value,
+                f"role {actor.role.value} does not record a {kind}, so it may not correct one",
+                f"Ask the role that records it: {allowed}.",
+            )  # fmt: skip
+
+    def _remember_complete(
+        self, grant: Grant, application: Application, employer: Employer | None
+    ) -> None:
+        """Remember an application judged complete at apply or amend (bounded: the
+        oldest entries go first; a forgotten one is judged again at approval)."""
+        if len(self._complete) >= _REMEMBERED:
+            self._complete.pop(next(iter(self._complete)))
+        self._complete[grant.id] = (grant.applied_us, application, employer)
 
     def _ledger(
         self,

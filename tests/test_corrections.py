@@ -446,10 +446,15 @@ def test_a_role_that_does_not_record_a_fact_may_not_correct_it(
     program = reporting.program
     actor = Actor("someone", role, employer_id="E1" if role is Role.EMPLOYER else None)
     count = len(program.events(GRANT))
-    with pytest.raises(TransitionRefused) as refused:
+    refused_before = len(program.events("security"))
+    with pytest.raises(NotPermitted) as refused:
         program.correct(GRANT, actor, corrects=reporting.versions[event_type], reason="r", **kwargs)
-    assert f"role {role.value} does not record a {event_type}" in _refusal(refused)
+    assert f"role {role.value} does not record a {event_type}" in refused.value.reason
     assert count == len(program.events(GRANT))
+    # A refused permission is logged to the security stream, as for every command.
+    security = program.events("security")
+    assert refused_before + 1 == len(security)
+    assert ("correct", GRANT) == (security[-1].payload["command"], security[-1].payload["target"])
 
 
 @pytest.mark.cite("20(a)(1)")
@@ -624,7 +629,7 @@ def test_reevaluate_needs_an_evaluation_and_the_evaluator(
     with pytest.raises(TransitionRefused, match="no evaluation to correct"):
         program.reevaluate(GRANT, actors.evaluator, reason="r")
     program.evaluate(GRANT, actors.evaluator)
-    with pytest.raises(TransitionRefused, match="does not record a Evaluated"):
+    with pytest.raises(NotPermitted, match="only the evaluator"):
         program.reevaluate(GRANT, actors.department, reason="r")
     with pytest.raises(TransitionRefused):
         program.reevaluate(GRANT, actors.evaluator, reason=" ")
@@ -791,6 +796,68 @@ def test_verify_finds_a_correction_by_a_role_that_does_not_record_the_fact(
     items[index] = attrs.evolve(items[index], record=canonical_json(record))
     findings = _guard_findings(_forged(items, GRANT, -1, {}))
     assert any(
-        k is Kind.GUARD_FAILED and v == at and "role evaluator does not record" in m
+        k is Kind.NOT_PERMITTED and v == at and "role evaluator does not record" in m
         for k, _, v, m in findings
     )
+
+
+@pytest.mark.cite("15(i)")
+def test_verify_finds_a_notice_sent_elsewhere_or_with_a_false_digest(
+    sqlite_store: SqlStore,
+) -> None:
+    program = _amended_and_corrected(sqlite_store)
+    program.send_notice("G-E2", Actors().department, channel="email")
+    items = _items(sqlite_store)
+    sent = program.events("G-E2")[-1]
+    assert [] == _guard_findings(items)
+    for change, words in (
+        ({"to": "someone@elsewhere.example"}, "the notice went to 'someone@elsewhere.example'"),
+        ({"sha256": "0" * 64}, "digest is not that of the notice"),
+    ):
+        findings = _guard_findings(_forged(items, "G-E2", sent.version, change))
+        assert [(Kind.GUARD_FAILED, "G-E2", sent.version)] == [f[:3] for f in findings]
+        assert words in findings[0][3]
+
+
+@pytest.mark.cite("15(b)")
+def test_verify_reports_an_amendment_it_cannot_read(sqlite_store: SqlStore) -> None:
+    program = _amended_and_corrected(sqlite_store)
+    at = next(e.version for e in program.events("G-E2") if e.type == EventType.AMENDED)
+    items = _forged(_items(sqlite_store), "G-E2", at, {"changes": ["not", "a", "mapping"]})
+    report = verify(items)  # no exception: a finding
+    assert any(f.kind is Kind.MALFORMED and f.version == at for f in report.findings)
+
+
+@pytest.mark.cite("20(a)(1)", "15(b)")
+def test_reports_use_corrected_records_and_mark_each_correction(sqlite_store: SqlStore) -> None:
+    from choice_workflow.reports import final_report, render
+    from choice_workflow.reports.data import program_data
+    from choice_workflow.reports.source import read_program_log
+    from choice_workflow.reports.trajectories import wage_records
+
+    program = _amended_and_corrected(sqlite_store)
+    log = read_program_log(sqlite_store, as_of=program.clock.now())
+    as_keyed = [
+        Decimal(r["hourly"])
+        for e in program.events(GRANT) if e.type == EventType.WAGES_RECORDED
+        for r in e.payload["records"]
+    ]  # fmt: skip
+    shown = [w.hourly for w in wage_records(log, GRANT)]
+    assert shown == [w.hourly for w in program.wage_records(GRANT)]
+    assert shown != as_keyed
+    assert Decimal("15.00") in shown
+    assert Decimal("20000.00") == log.applications["G-E2"].amount_requested
+    data = program_data(program)
+    assert {
+        ("G-E2", "application", ("amount_requested",), "smaller budget"),
+        (GRANT, EventType.WAGES_RECORDED, ("records",), "keyed wrong"),
+        (GRANT, EventType.REVIEWED, ("notes",), "typo"),
+        (GRANT, EventType.EVALUATED, ("evaluation",), "wages corrected"),
+    } == {(c.grant_id, c.kind, c.fields, c.reason) for c in data.corrections}
+    assert sorted(c.corrects for c in program.corrections(GRANT)) == sorted(
+        c.corrects for c in data.corrections if c.corrects is not None
+    )
+    markdown = render(final_report(program), "md")
+    assert "Corrected records" in markdown
+    assert "keyed wrong" in markdown
+    assert f"{GRANT} (corrected)" in markdown  # its evaluation was corrected

@@ -17,7 +17,7 @@ import pytest
 
 from choice_workflow import ManualClock, NotPermitted, Program, Rules, State, TransitionRefused
 from choice_workflow.audit import verify
-from choice_workflow.audit.records import export_grant
+from choice_workflow.audit.records import PackageRefused, export_grant
 from choice_workflow.domain.wages import WageRecord
 from choice_workflow.events import EventType
 from choice_workflow.store.base import Store
@@ -280,7 +280,7 @@ def test_nothing_is_deleted_from_the_log_when_records_may_be_archived(
     _clock(program).move_to(until.add(years=10))
     assert program.retention(GRANT).may_archive
     export_grant(program, GRANT, tmp_path / "archive")
-    export_grant(program, GRANT, tmp_path / "archive")  # again: the files are replaced
+    export_grant(program, GRANT, tmp_path / "archive-2")  # again, into a new directory
     assert rows == _event_rows(database)
     assert State.CLOSED == program.grant(GRANT).state
     assert () == verify(sqlite_store).findings
@@ -305,3 +305,48 @@ def test_the_package_records_the_last_seal_of_the_grants_head(
     assert (root, False) == (later["last_seal"]["root"], later["sealed_at_head"])
     summary = json.loads((tmp_path / "later" / "grant.json").read_text())
     assert summary["retention"]["on_hold"] is True
+
+
+@pytest.mark.cite("2 CFR 200.334")
+def test_a_records_package_is_never_written_over_files_or_through_a_link(
+    tmp_path: Path,
+) -> None:
+    program = _closed()
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "chain.json").symlink_to(tmp_path / "elsewhere.json")
+    with pytest.raises(PackageRefused):
+        export_grant(program, GRANT, taken)
+    assert not (tmp_path / "elsewhere.json").exists()
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "target", target_is_directory=True)
+    with pytest.raises(PackageRefused):
+        export_grant(program, GRANT, link)
+    assert not (tmp_path / "target").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    package = export_grant(program, GRANT, empty)
+    assert sorted(p.name for p in empty.iterdir()) == sorted(package.files)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no partial left
+
+
+@pytest.mark.cite("15(i)")
+def test_the_package_holds_each_notice_as_it_was_sent(tmp_path: Path) -> None:
+    program = Program(clock=ManualClock(START))
+    program.open_cycle(1, ACTORS.director, appropriation="1000000.00")
+    register_and_apply(program, "E1")
+    program.approve(GRANT, "25000.00", ACTORS.director)
+    program.send_notice(GRANT, ACTORS.department, channel="email")
+    program.change_contact("E1", ACTORS.department, email="new@e1.example", reason="moved")
+    program.send_notice(GRANT, ACTORS.department, channel="email")
+    program.change_contact("E1", ACTORS.department, email="later@e1.example", reason="again")
+    package = export_grant(program, GRANT, tmp_path / "p")
+    assert "later@e1.example" in (package.directory / "notice.txt").read_text()
+    summary = json.loads((package.directory / "grant.json").read_text())
+    sent = [e for e in program.events(GRANT) if e.type == EventType.NOTICE_SENT]
+    assert [e.version for e in sent] == [n["version"] for n in summary["notices_sent"]]
+    for event, notice in zip(sent, summary["notices_sent"], strict=True):
+        text = (package.directory / f"notice-sent-v{event.version}.txt").read_bytes()
+        assert event.payload["sha256"] == hashlib.sha256(text).hexdigest() == notice["sha256"]
+        assert notice["matches_the_log"] is True
+        assert str(event.payload["to"]) in text.decode()

@@ -211,12 +211,19 @@ def test_a_receivable_is_at_most_what_was_disbursed() -> None:
         grant.repaid,
         grant.outstanding,
     )
+    payload = dict(program.events("G1")[-1].payload)
+    retain_until = payload.pop("retain_until")
     assert {
         "reason": "false assurance",
         "cause": "false_assurance",
         "evidence": [],
         "repay": "833.34",
-    } == dict(program.events("G1")[-1].payload)
+    } == payload
+    # 2 CFR 200.334: a terminated grant's records are kept from its termination.
+    ended = grant.ended_at
+    assert ended is not None
+    expected = ended.in_timezone("America/Chicago").add(years=program.rules.retention_years)
+    assert expected == grant.retain_until == pendulum.parse(retain_until)
 
 
 @pytest.mark.cite("15(a)")

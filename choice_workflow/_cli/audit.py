@@ -211,8 +211,6 @@ def _export_grant(output: Output, store: SqlStore, url: str, grant_id: str, out:
     from choice_workflow.events import PROGRAM_STREAM
     from choice_workflow.program import Program
 
-    if out.exists() and not out.is_dir():
-        raise click.BadParameter(f"{out} is a file; --grant writes a directory", param_hint="--out")
     with store.transaction() as tx:
         started = tx.stream_version(PROGRAM_STREAM) > 0
     if not started:  # an empty database holds no grant (and is left empty)

@@ -4,8 +4,10 @@
 force and its cycles' (JSON Lines, the export format of docs/audit-format.md, so
 ``verify --log`` re-runs the Act's guards on the package alone), the grant stream's
 chain head recomputed from the stored bytes and the last seal that recorded it, the
-notice of award (text and HTML), the grant's summary (state, money, corrections,
-evaluation, wage findings, retention) and a manifest with the SHA-256 of every file.
+notice of award as it stands (text and HTML) and each notice sent, rendered again as it
+stood when sent and checked against the digest the log recorded, the grant's summary
+(state, money, corrections, evaluation, wage findings, retention) and a manifest with
+the SHA-256 of every file. It is written to a new directory, never over files.
 
 Retention is about what an agency may move to its archive, never about the log:
 nothing is deleted from the events table.
@@ -15,6 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +38,8 @@ from choice_workflow.events import (
 )
 
 if TYPE_CHECKING:
+    from choice_workflow.lifecycle.grant import Grant
+    from choice_workflow.notices import NoticeOfAward
     from choice_workflow.program import Program
     from choice_workflow.store.base import StoredEvent
 
@@ -42,6 +49,10 @@ PACKAGE_VERSION = 1
 
 class ChainBroken(ChoiceWorkflowError):
     """The grant's stream does not verify: a records package is not written."""
+
+
+class PackageRefused(ChoiceWorkflowError):
+    """The records package cannot be written where asked (the place is not empty)."""
 
 
 @attrs.frozen
@@ -102,7 +113,12 @@ def export_grant(program: Program, grant_id: str, directory: str | Path) -> Reco
         raise ChainBroken(f"grant {grant_id}: the last seal's head is not in the stream")
 
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
+        raise PackageRefused(
+            f"{out} exists and is not an empty directory",
+            cites=("2 CFR 200.334",),
+            hint="Give a new directory: a records package is never written over files.",
+        )
     files: dict[str, bytes] = {}
     files["events.jsonl"] = HEADER + b"".join(line_of(s) for s in mine)
     files["chain.json"] = _json(
@@ -119,9 +135,16 @@ def export_grant(program: Program, grant_id: str, directory: str | Path) -> Reco
         notice = program.notice_of_award(grant_id)
         files["notice.txt"] = notice.text().encode()
         files["notice.html"] = notice.html().encode()
-    files["grant.json"] = _json(_summary(program, grant_id))
-    for name, data in files.items():
-        (out / name).write_bytes(data)
+    sent = _sent_notices(program, mine, grant_id)
+    for version, notice, _ in sent:
+        files[f"notice-sent-v{version}.txt"] = notice.text().encode()
+        files[f"notice-sent-v{version}.html"] = notice.html().encode()
+    summary = _summary(program, grant_id)
+    summary["notices_sent"] = [
+        {"version": version, "sha256": notice.digest(), "matches_the_log": matches}
+        for version, notice, matches in sent
+    ]
+    files["grant.json"] = _json(summary)
     manifest = {
         "format": PACKAGE_FORMAT,
         "version": PACKAGE_VERSION,
@@ -129,15 +152,42 @@ def export_grant(program: Program, grant_id: str, directory: str | Path) -> Reco
         "generated_at": format_instant(program.clock.now()),
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
-    (out / "manifest.json").write_bytes(_json(manifest))
+    files["manifest.json"] = _json(manifest)
+    _write_all(out, files)
     return RecordsPackage(
         out,
-        (*sorted(files), "manifest.json"),
+        (*sorted(set(files) - {"manifest.json"}), "manifest.json"),
         len(mine),
         own[-1].event.version,
         own[-1].hash,
         None if seal is None else str(seal["root"]),
     )
+
+
+def _sent_notices(
+    program: Program, events: list[StoredEvent], grant_id: str
+) -> list[tuple[int, NoticeOfAward, bool]]:
+    """15(i): each notice sent, rendered again from the grant and the employer as they
+    stood when it was sent, with whether its digest is the one the log recorded."""
+    from choice_workflow.domain.employer import employer_from_data
+    from choice_workflow.lifecycle.grant import evolve
+    from choice_workflow.notices import build_notice
+
+    grant: Grant | None = None
+    employer = None
+    found = []
+    for stored in events:
+        event = stored.event
+        if event.stream_id.startswith("employer:") and "employer" in event.payload:
+            employer = employer_from_data(event.payload["employer"])
+        elif event.stream_id == grant_id:
+            if event.type == EventType.NOTICE_SENT and grant is not None and employer is not None:
+                notice = build_notice(grant, employer, program.rules)
+                found.append(
+                    (event.version, notice, notice.digest() == event.payload.get("sha256"))
+                )
+            grant = evolve(grant, event)
+    return found
 
 
 def _summary(program: Program, grant_id: str) -> dict[str, Any]:
@@ -184,6 +234,23 @@ def _summary(program: Program, grant_id: str) -> dict[str, Any]:
             "may_archive": retention.may_archive,
         },
     }
+
+
+def _write_all(out: Path, files: dict[str, bytes]) -> None:
+    """Write every file into a fresh directory beside ``out`` and rename it into place:
+    a failed export leaves nothing half written, and nothing is written through a link."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, data in files.items():
+            with (partial / name).open("xb") as handle:  # never through an existing file
+                handle.write(data)
+        if out.exists():
+            out.rmdir()  # empty (checked before)
+        os.replace(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
 
 
 def _json(value: Any) -> bytes:

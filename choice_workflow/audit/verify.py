@@ -497,6 +497,8 @@ class _Engine:
             amended = self._amended(event)
             if amended is not None:
                 self.pending_apps[updated.id] = amended
+            elif self.check:
+                self._find(Kind.MALFORMED, "the amendment's changes cannot be read", event, item)
 
     def _note(self, item: Item, event: Event) -> None:
         p = event.payload
@@ -520,11 +522,15 @@ class _Engine:
         from choice_workflow.domain.application import application_from_data, application_to_data
 
         before = self.pending_apps.get(event.stream_id)
-        if before is None:
+        changes = event.payload.get("changes")
+        if before is None or not isinstance(changes, Mapping):
             return None
         data = application_to_data(before)
-        data.update(event.payload["changes"])
-        return application_from_data(data)
+        data.update(changes)
+        try:
+            return application_from_data(data)
+        except (InvalidInput, KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+            return None
 
     def _stream_types(self, stream_id: str) -> tuple[str, ...]:
         return tuple(_TYPE_OF[c] for c in self.kinds.get(stream_id, ""))
@@ -554,6 +560,17 @@ class _Engine:
                 item,
                 spec.cites,
             )
+        elif event.type == EventType.CORRECTED:
+            kind = event.payload.get("corrects_type")
+            recorder = self.table.by_event_type.get(str(kind))
+            if recorder is not None and role not in recorder.roles:
+                self._find(
+                    Kind.NOT_PERMITTED,
+                    f"role {role.value} does not record a {kind}, so it may not correct one",
+                    event,
+                    item,
+                    ("20(a)(1)",),
+                )
         if (grant is None) != (not spec.sources) or (
             grant is not None and grant.state not in spec.sources
         ):
@@ -621,13 +638,15 @@ class _Engine:
                 "channel": p["channel"],
                 "confirmed_at": parse_instant(str(p["confirmed_at"])),
             }
+            if grant is not None and "to" in p:
+                self._check_notice(event, grant, position)
             self._check_accept_by(event, params["confirmed_at"], position)
         elif event.type == EventType.TRANSITION_BEGUN:
             params = {"started_at": parse_instant(str(p["started_at"]))}
-        elif event.type in (
-            EventType.ENDORSED, EventType.DISBURSED, EventType.REPAYMENT_RECEIVED
-        ):  # fmt: skip
+        elif event.type in (EventType.ENDORSED, EventType.DISBURSED):
             params = {"amount": Decimal(str(p["amount"]))}
+        elif event.type == EventType.REPAYMENT_RECEIVED:
+            params = {"amount": Decimal(str(p["amount"])), "received_at": event.occurred_at}
         elif event.type == EventType.AMENDED and grant is not None:
             application = self._amended(event)
             params = {"reason": p.get("reason"), "changes": p["changes"]}
@@ -659,6 +678,7 @@ class _Engine:
                     )
                 )
         elif event.type == EventType.TERMINATED and grant is not None:
+            self._check_retention(event, position)
             repay = p.get("repay")
             params = {
                 "reason": p.get("reason"),
@@ -667,9 +687,10 @@ class _Engine:
                 "evidence": tuple(p.get("evidence", ())),
             }
             context = Context(stream_types=self._stream_types(grant.id))
-        elif event.type in (EventType.NOTICE_SENT,) and grant is not None:
+        elif event.type == EventType.NOTICE_SENT and grant is not None:
             params = {"channel": p["channel"]}
             context = Context(employer=self.employers.get(grant.employer_id))
+            self._check_notice(event, grant, position)
         elif event.type == EventType.CLOSED_OUT and grant is not None:
             params = {"unspent": Decimal(str(p.get("unspent", "0.00")))}
             self._check_retention(event, position)
@@ -683,9 +704,42 @@ class _Engine:
                 params["evaluation"] = dict(params["evaluation"])
         return params, context
 
+    def _check_notice(self, event: Event, grant: Grant, position: int) -> None:
+        """15(i): a notice goes to the employer's contact in force when it is sent (or
+        confirmed), and a sent notice's digest is that of the notice as it stood."""
+        from choice_workflow.notices import build_notice
+
+        assert self.rules is not None  # noqa: S101 - checked by the caller
+        employer = self.employers.get(grant.employer_id)
+        if employer is None:
+            return
+        p = event.payload
+        channel = str(p.get("channel"))
+        in_force = getattr(employer, channel, None)
+        problems = []
+        if p.get("to") != in_force:
+            problems.append(
+                f"the notice went to {p.get('to')!r}; the {channel} in force was {in_force!r}"
+            )
+        if event.type == EventType.NOTICE_SENT and grant.amount is not None:
+            expected = build_notice(grant, employer, self.rules).digest()
+            if p.get("sha256") != expected:
+                problems.append("the recorded digest is not that of the notice as it stood")
+        for reason in problems:
+            self.findings.append(
+                Finding(
+                    Kind.GUARD_FAILED,
+                    reason,
+                    event.stream_id,
+                    event.version,
+                    position,
+                    ("15(i)",),
+                )
+            )
+
     def _check_retention(self, event: Event, position: int) -> None:
-        """2 CFR 200.334: the recorded retention date is the close-out plus the Rules'
-        retention years, on the local calendar."""
+        """2 CFR 200.334: the recorded retention date is the close-out (or termination)
+        plus the Rules' retention years, on the local calendar."""
         from choice_workflow.time.instants import zone
 
         assert self.rules is not None  # noqa: S101 - checked by the caller
@@ -697,7 +751,7 @@ class _Engine:
                 Finding(
                     Kind.GUARD_FAILED,
                     f"retain_until {recorded} is not {self.rules.retention_years} years "
-                    f"after the close-out ({expected.isoformat()})",
+                    f"after the grant ended ({expected.isoformat()})",
                     event.stream_id,
                     event.version,
                     position,

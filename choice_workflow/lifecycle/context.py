@@ -60,6 +60,10 @@ class Context:
     """Fields the Director requires under 15(b)(14)."""
     applications_close: dt.datetime | None = None
     """When the grant's cycle stops taking applications (15(f)); None: no limit set."""
+    application_checked: bool = False
+    """True when the service knows this exact application was judged complete (15(b))
+    for this exact employer as of its submission, so the judgement is not repeated. It
+    is a cache of a pure function: verify leaves it False and judges again."""
     stream_types: tuple[str, ...] = ()
     """The types of the grant's events by version (index 0 is version 1), for commands
     that reference earlier events: a correction, a termination's evidence."""
@@ -87,6 +91,7 @@ def approval_context(
     cycle: Cycle | None,
     cycle_one: Cycle | None,
     rules: Rules,
+    application_checked: bool = False,
 ) -> Context:
     """What an approval's guards see: one builder for the Program (from the store) and
     for verify (from the replay), so that both judge an approval alike."""
@@ -100,4 +105,5 @@ def approval_context(
         cycle_opening=None if cycle is None else from_us(cycle.opens_us),
         cycle_one_opening=None if cycle_one is None else from_us(cycle_one.opens_us),
         funds_available=None if cycle is None else cycle.available,
+        application_checked=application_checked,
     )

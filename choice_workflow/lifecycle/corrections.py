@@ -179,9 +179,10 @@ def effective_records(events: Iterable[Event], event_type: str) -> list[Effectiv
             originals[event.version] = event
             payloads[event.version] = dict(event.payload)
         elif event.type == EventType.CORRECTED and event.payload.get("corrects_type") == event_type:
-            target = int(event.payload["corrects"])
-            if target in payloads:
-                payloads[target].update(event.payload["replacement"])
+            target = event.payload.get("corrects")
+            replacement = event.payload.get("replacement")
+            if isinstance(target, int) and target in payloads and isinstance(replacement, Mapping):
+                payloads[target].update(replacement)
                 applied.setdefault(target, []).append(correction_of(event))
     return [
         EffectiveRecord(originals[v], MappingProxyType(payloads[v]), tuple(applied.get(v, ())))

@@ -19,8 +19,8 @@ import pendulum
 from choice_workflow.errors import ChoiceWorkflowError
 from choice_workflow.events import Event, EventType, parse_instant
 from choice_workflow.lifecycle.states import State
+from choice_workflow.time.instants import utc_instant
 
-_EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
 _EPOCH_STD = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -34,7 +34,7 @@ def to_us(instant: dt.datetime) -> int:
 
 def from_us(us: int) -> pendulum.DateTime:
     """Integer microseconds since the Unix epoch as a pendulum instant in UTC."""
-    return _EPOCH + dt.timedelta(microseconds=us)
+    return utc_instant(_EPOCH_STD + dt.timedelta(microseconds=us))
 
 
 def _opt(us: int | None) -> pendulum.DateTime | None:
@@ -80,7 +80,7 @@ class Grant:
     unspent: Decimal = Decimal("0.00")
     """What the grantee returned unspent at close-out (back to the cycle)."""
     cause: str | None = None
-    """The cause of a termination (:class:`~choice_workflow.lifecycle.closeout.Cause`)."""
+    """The cause of a termination (:class:`~choice_workflow.lifecycle.corrections.Cause`)."""
     receivable: Decimal = Decimal("0.00")
     """What a terminated grantee was ordered to repay."""
     repaid: Decimal = Decimal("0.00")
@@ -232,6 +232,8 @@ def _corrected(g: Grant, e: Event) -> dict[str, object]:
     # A correction may mark a wage report as the final one (never unmark one: the
     # guard refuses it); the latest final report counts.
     p = e.payload
+    if not isinstance(p.get("replacement"), Mapping) or not isinstance(p.get("corrects"), int):
+        raise IllegalHistory(f"{e.type} of {e.stream_id} has no readable replacement")
     if (
         p.get("corrects_type") != EventType.WAGES_RECORDED
         or p["replacement"].get("final") is not True
@@ -245,6 +247,7 @@ def _terminated(g: Grant, e: Event) -> dict[str, object]:
     return {
         "cause": e.payload.get("cause"),
         "receivable": Decimal("0.00") if repay is None else _amount(e, "repay"),
+        "retain_until_us": _ins(e, "retain_until"),
     }
 
 
@@ -316,6 +319,8 @@ def evolve(grant: Grant | None, event: Event) -> Grant:
     update = _FIELD_UPDATES.get(event.type)
     changes = {} if update is None else update(grant, event)
     dest = spec.dest if spec.dest is not None else grant.state
-    if dest.is_final:
+    if spec.dest is not None and dest.is_final:
+        # Only the step into a final state ends the grant: a correction, a repayment
+        # or a hold recorded later keeps its end.
         changes["ended_us"] = to_us(event.occurred_at)
     return attrs.evolve(grant, state=dest, version=event.version, **changes)  # type: ignore[arg-type]  # the updaters name Grant fields

@@ -281,6 +281,8 @@ def application_complete(
     if context.application is None:
         yield Problem(("15(b)",), "no application is on record", "Apply first.")
         return
+    if context.application_checked:
+        return  # judged complete, as of its submission, with these very inputs
     # The application is judged as of its submission: its "previous 5 fiscal years"
     # (15(b)(5), (6)) and its dates do not go stale while it waits for a decision.
     submitted = now if grant is None else grant.applied_at
@@ -510,14 +512,13 @@ def amendment_valid(
 def correction_valid(
     grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
 ) -> Iterator[Problem]:
-    """A correction references an earlier correctable event of the same grant, replaces
-    only that event's correctable fields, and is made by a role that records such facts."""
+    """A correction references an earlier correctable event of the same grant and
+    replaces only that event's correctable fields, with data of its kind."""
     from choice_workflow.lifecycle.corrections import (
         CORRECTABLE,
         NOT_CORRECTABLE_HINTS,
         replacement_problems,
     )
-    from choice_workflow.lifecycle.table import GRANT_LIFECYCLE
 
     corrects = command.params.get("corrects")
     kind = _type_at(context, corrects)
@@ -557,15 +558,8 @@ def correction_valid(
                 f"Pass the corrected {' or '.join(fields)} of the {kind}.",
                 "replacement",
             )
-    recorder = GRANT_LIFECYCLE.by_event_type[kind]
-    if command.actor.role not in recorder.roles:
-        allowed = ", ".join(sorted(r.value for r in recorder.roles))
-        yield Problem(
-            ("20(a)(1)",),
-            f"role {command.actor.role.value} does not record a {kind}, so it may not correct one",
-            f"Ask the role that records it: {allowed}.",
-            "actor",
-        )
+    # Who may correct a kind of fact (the role that records it) is a permission,
+    # checked by the Program (NotPermitted, logged) and by verify (not_permitted).
     yield from records_not_in_the_future(grant, command, context, rules, now)
 
 
@@ -647,10 +641,22 @@ def repayment_ordered_within_paid(
 def repayment_within_outstanding(
     grant: Grant | None, command: Command, context: Context, rules: Rules, now: pendulum.DateTime
 ) -> Iterator[Problem]:
-    """15(a): a repayment is positive and at most what is still owed."""
+    """15(a): a repayment is positive, at most what is still owed, and received after
+    the termination and not in the future."""
     amount = command.params.get("amount")
     if grant is None or amount is None:
         return
+    received = command.params.get("received_at")
+    if received is not None and (
+        received > now or (grant.ended_at is not None and received < grant.ended_at)
+    ):
+        yield Problem(
+            ("15(a)",),
+            f"a repayment received at {_local(received, rules)} is before the termination "
+            "or in the future",
+            "Record a repayment once it has been received.",
+            "received_at",
+        )
     if amount <= 0 or amount > grant.outstanding:
         yield Problem(
             ("15(a)",),
@@ -729,7 +735,8 @@ def closeout_complete(
     if unspent is not None and (unspent < 0 or unspent > grant.disbursed - grant.repaid):
         yield Problem(
             ("15(a)",),
-            f"unspent funds of ${unspent:,.2f} are outside $0.00-${grant.disbursed:,.2f} paid",
+            f"unspent funds of ${unspent:,.2f} are outside "
+            f"$0.00-${grant.disbursed - grant.repaid:,.2f} paid and kept",
             "Return at most what the grant was paid.",
             "unspent",
         )

@@ -54,6 +54,7 @@ from choice_workflow.reports.trajectories import WageTables, wage_tables
 from choice_workflow.rules import PeriodStart
 from choice_workflow.store.base import Store
 from choice_workflow.time.calendar import grant_period_end
+from choice_workflow.time.instants import zone
 
 if TYPE_CHECKING:
     from choice_workflow.program import Program
@@ -140,6 +141,55 @@ class Totals:
 
 
 @attrs.frozen(kw_only=True)
+class CorrectionRow:
+    """A correction or amendment of a grant's records, as a report marks it."""
+
+    grant_id: str
+    day: dt.date
+    kind: str
+    """What was corrected: the corrected event's type, or "application" (amended)."""
+    corrects: int | None
+    fields: tuple[str, ...]
+    reason: str
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return {
+            "grant_id": self.grant_id,
+            "date": self.day.isoformat(),
+            "kind": self.kind,
+            "corrects": self.corrects,
+            "fields": list(self.fields),
+            "reason": self.reason,
+        }
+
+
+def _corrections(log: ProgramLog) -> tuple[CorrectionRow, ...]:
+    rows = []
+    tz = zone(log.rules.timezone)
+    for gid in sorted(log.events):
+        for e in log.events[gid]:
+            if e.type not in (EventType.CORRECTED, EventType.AMENDED):
+                continue
+            p = e.payload
+            changed = p.get("replacement") if e.type == EventType.CORRECTED else p.get("changes")
+            corrects = p.get("corrects")
+            rows.append(
+                CorrectionRow(
+                    grant_id=gid,
+                    day=e.occurred_at.in_timezone(tz).date(),
+                    kind=str(p.get("corrects_type"))
+                    if e.type == EventType.CORRECTED
+                    else "application",
+                    corrects=corrects if isinstance(corrects, int) else None,
+                    fields=tuple(sorted(changed)) if isinstance(changed, Mapping) else (),
+                    reason=str(p.get("reason", "")),
+                )
+            )
+    return tuple(rows)
+
+
+@attrs.frozen(kw_only=True)
 class ProgramData:
     """Everything the 20(b) and 35(c) reports say about the program as of ``as_of``."""
 
@@ -158,6 +208,9 @@ class ProgramData:
     """15(b)(1), 10 "Disability": the grant holders' employees under 14(c) at
     application, by disability category (rows) and cycle (columns), suppressed."""
     replay_findings: int
+    corrections: tuple[CorrectionRow, ...] = ()
+    """Every correction and amendment in the log: the values the report shows are the
+    corrected ones, and these rows mark which."""
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready data: amounts as strings with 2 places, dates in ISO form, the
@@ -177,6 +230,7 @@ class ProgramData:
             "wages": self.wages.to_data(),
             "disability_at_application": self.disability.to_data(),
             "replay_findings": self.replay_findings,
+            "corrections": [c.to_data() for c in self.corrections],
         }
 
 
@@ -261,6 +315,7 @@ def build_program_data(log: ProgramLog, counties: CountyTable | None = None) -> 
         wages=wage_tables(log, [g.id for g in holders]),
         disability=_disability(log, holders),
         replay_findings=log.replay_findings,
+        corrections=_corrections(log),
     )
 
 

@@ -232,7 +232,38 @@ def grantees_section(data: ProgramData) -> Section:
                 cite="20(a)(2)",
                 tables=(_actions(grantees),),
             ),
+            Section(
+                key="corrections",
+                title="Corrected records",
+                cite="20(a)(1)",
+                text=(
+                    "Figures above use the records as corrected. A correction never edits "
+                    "the log: it is a new event that references the record it corrects, "
+                    "with who made it and why; both stay in the log.",
+                ),
+                tables=(_corrections(data),),
+            ),
         ),
+    )
+
+
+def _corrections(data: ProgramData) -> Table:
+    return Table(
+        key="corrections",
+        title="Corrections and amendments of grant records",
+        columns=("grant", "date", "corrected", "version", "fields", "reason"),
+        rows=tuple(
+            (
+                c.grant_id,
+                c.day,
+                c.kind,
+                Mark.NONE if c.corrects is None else c.corrects,
+                ", ".join(c.fields),
+                c.reason,
+            )
+            for c in data.corrections
+        ),
+        cite="20(a)(1)",
     )
 
 

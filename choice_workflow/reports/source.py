@@ -22,7 +22,11 @@ import attrs
 import pendulum
 
 from choice_workflow.audit import read_lines, replay
-from choice_workflow.domain.application import Application, application_from_data
+from choice_workflow.domain.application import (
+    Application,
+    application_from_data,
+    application_to_data,
+)
 from choice_workflow.domain.employer import Employer, employer_from_data
 from choice_workflow.errors import ChoiceWorkflowError, InvalidInput, Problem
 from choice_workflow.events import (
@@ -147,6 +151,10 @@ def read_program_log(
                 application = _application(event)
                 if application is not None:
                     applications[stream] = application
+            elif event.type == EventType.AMENDED and stream in applications:
+                amended = _amended(applications[stream], event)
+                if amended is not None:
+                    applications[stream] = amended
     return ProgramLog(
         as_of=instant,
         rules=rules,
@@ -202,6 +210,17 @@ def _application(event: Event) -> Application | None:
     try:
         return application_from_data(event.payload["application"])
     except (InvalidInput, KeyError):
+        return None
+
+
+def _amended(before: Application, event: Event) -> Application | None:
+    """15(b): the application as an amendment leaves it (None when unreadable)."""
+    changes = event.payload.get("changes")
+    if not isinstance(changes, Mapping):
+        return None
+    try:
+        return application_from_data({**application_to_data(before), **changes})
+    except (InvalidInput, KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
         return None
 
 

@@ -33,6 +33,7 @@ from choice_workflow.domain.recorded import wage_from_data
 from choice_workflow.domain.wages import WageRecord, check_wages, floor_on
 from choice_workflow.errors import InvalidInput
 from choice_workflow.events import EventType
+from choice_workflow.lifecycle.corrections import effective_records
 from choice_workflow.reports.source import ProgramLog
 
 ALL_GRANTEES = "all grantees"
@@ -145,12 +146,11 @@ class WageTables:
 
 
 def wage_records(log: ProgramLog, grant_id: str) -> list[WageRecord]:
-    """Every wage the log records for a grant as of its instant, in recorded order."""
+    """Every wage the log records for a grant as of its instant, in recorded order, as
+    corrected (a correction replaces the records of the report it corrects)."""
     records = []
-    for event in log.events.get(grant_id, ()):
-        if event.type != EventType.WAGES_RECORDED:
-            continue
-        for data in event.payload.get("records", ()):
+    for report in effective_records(log.events.get(grant_id, ()), EventType.WAGES_RECORDED):
+        for data in report.payload.get("records", ()):
             try:
                 records.append(wage_from_data(data))
             except (InvalidInput, KeyError, TypeError, ValueError, ArithmeticError):

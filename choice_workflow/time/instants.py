@@ -54,10 +54,10 @@ def ensure_instant(value: object, field: str = "instant", cite: str = "99") -> p
             ) from None
         # The instant is the one the value's own utcoffset() names: pendulum.instance
         # reads a wall time in a spring-forward gap with the opposite fold (PEP 495), an
-        # hour off, so convert with the stdlib first. in_timezone(pendulum.UTC), not
-        # instance(tz=...): an instance that keeps the stdlib timezone.utc loses its
+        # hour off, so convert with the stdlib first. The result carries pendulum.UTC,
+        # not the stdlib timezone.utc: an instance that keeps timezone.utc loses its
         # tzinfo on "+ timedelta" (pendulum 3.3).
-        return pendulum.instance(value.astimezone(dt.UTC)).in_timezone(UTC)
+        return utc_instant(dt.datetime.astimezone(value, dt.UTC))
     raise InvalidInput(
         [
             Problem(
@@ -70,9 +70,22 @@ def ensure_instant(value: object, field: str = "instant", cite: str = "99") -> p
     )
 
 
+def utc_instant(value: dt.datetime) -> pendulum.DateTime:
+    """A stdlib datetime already in UTC as a pendulum instant in UTC, built field by
+    field: a seventh of the cost of pendulum's own conversions (a hot path of commands
+    and replay)."""
+    return pendulum.DateTime(
+        value.year, value.month, value.day, value.hour, value.minute, value.second,
+        value.microsecond, tzinfo=UTC,
+    )  # fmt: skip
+
+
 def plus(instant: pendulum.DateTime, delta: dt.timedelta) -> pendulum.DateTime:
-    """``instant + delta`` in elapsed time, in UTC."""
-    return ensure_instant(instant + delta)
+    """``instant + delta`` in elapsed time, in UTC (stdlib arithmetic on the UTC
+    instant: elapsed time has no wall clock, and pendulum's ``add`` costs ten times
+    as much)."""
+    utc = dt.datetime.astimezone(ensure_instant(instant), dt.UTC)
+    return utc_instant(dt.datetime.__add__(utc, delta))
 
 
 def to_utc(value: dt.datetime) -> pendulum.DateTime:

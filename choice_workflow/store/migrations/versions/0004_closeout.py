@@ -54,6 +54,9 @@ def upgrade() -> None:
         sa.Column("unspent", sa.String(20), nullable=False, server_default="0.00"),
         schema=schema,
     )
+    # "evaluated" is no longer final: it waits for its close-out, so it has no end yet.
+    grants = sa.table(table, sa.column("state"), sa.column("ended_us"), schema=schema)
+    op.execute(grants.update().where(grants.c.state == "evaluated").values(ended_us=None))
 
 
 def downgrade() -> None:
