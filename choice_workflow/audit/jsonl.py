@@ -48,6 +48,7 @@ _ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
 """A UTF-16 surrogate encoded as if UTF-8: not UTF-8, yet ``json.loads`` of bytes reads
 it (it decodes with ``surrogatepass``)."""
 _CONSTANT = re.compile(rb"NaN|Infinity")
+
 _FLOAT = re.compile(rb"(?<![0-9])-?[0-9]++(?:\.[0-9]++(?:[eE][-+]?[0-9]++)?|[eE][-+]?[0-9]++)")
 """A JSON number with a fraction or an exponent (what Python reads as a float), tried
 only where a run of digits starts."""
@@ -82,7 +83,11 @@ def parse_record(record: bytes) -> dict[str, Any]:
         raise LogFormatError(
             f"the record is not UTF-8 (byte {exc.start})", hint="The file is damaged."
         ) from None
-    hazard = _hazard(record)
+    # Surrogates first: the strict reader would take an escaped one. NaN, infinities
+    # and numbers beyond a float make the strict reader fail, and only then is the
+    # record searched for what to name (the search outside strings costs more than the
+    # reading); the nesting is measured on what was read, when it could be too deep.
+    hazard = _surrogate(record)
     if hazard is not None and _readable(record):
         raise LogFormatError(f"the record {hazard}", hint="The file is damaged.")
     try:
@@ -92,15 +97,52 @@ def parse_record(record: bytes) -> dict[str, Any]:
             parse_constant=_no_constant,
             parse_float=_finite_float,
         )
-    except RecursionError:  # pragma: no cover - _hazard refuses such nesting first
-        raise LogFormatError("the record nests too deep", hint="The file is damaged.") from None
-    except ValueError as exc:  # JSONDecodeError, the integer digit limit, the hooks
+    except (RecursionError, ValueError) as exc:  # JSONDecodeError, digit limit, hooks
+        hazard = _hazard(record)
+        if hazard is not None and _readable(record):
+            raise LogFormatError(f"the record {hazard}", hint="The file is damaged.") from None
+        if isinstance(exc, RecursionError):  # pragma: no cover - _hazard names it first
+            raise LogFormatError("the record nests too deep", hint="The file is damaged.") from None
         raise LogFormatError(
             f"the record is not strict JSON: {exc}", hint="The file is damaged."
         ) from None
+    if (
+        record.count(b"[") + record.count(b"{") > MAX_DEPTH
+        and isinstance(value, dict | list)
+        and _depth(value) > MAX_DEPTH
+    ):
+        raise LogFormatError(
+            f"the record nests deeper than {MAX_DEPTH} levels", hint="The file is damaged."
+        )
     if not isinstance(value, dict):
         raise LogFormatError("the record is not a JSON object", hint="The file is damaged.")
     return value
+
+
+def _surrogate(record: bytes) -> str | None:
+    """The surrogate hazards of :func:`_hazard`, or None."""
+    if b"\\u" in record and _SURROGATE_ESCAPE.search(record) is not None:
+        return "escapes a UTF-16 surrogate"
+    if b"\xed" in record and _ENCODED_SURROGATE.search(record) is not None:
+        return "holds a UTF-16 surrogate, which UTF-8 does not have"
+    return None
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and objects nest in a value read from JSON (iteratively; it
+    stops as soon as the depth passes :data:`MAX_DEPTH`)."""
+    deepest = 0
+    todo: list[tuple[Any, int]] = [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_DEPTH:
+                return deepest
+        for child in item.values() if type(item) is dict else item:
+            if type(child) is dict or type(child) is list:
+                todo.append((child, level + 1))
+    return deepest
 
 
 def _hazard(record: bytes) -> str | None:
@@ -114,10 +156,9 @@ def _hazard(record: bytes) -> str | None:
     strings: exact for a record that is JSON; on broken JSON it may see what is not
     there, so a hazard counts only in a record that reads (:func:`_readable`).
     """
-    if b"\\u" in record and _SURROGATE_ESCAPE.search(record) is not None:
-        return "escapes a UTF-16 surrogate"
-    if b"\xed" in record and _ENCODED_SURROGATE.search(record) is not None:
-        return "holds a UTF-16 surrogate, which UTF-8 does not have"
+    found = _surrogate(record)
+    if found is not None:
+        return found
     skeleton = _STRING.sub(b'""', record)
     if skeleton.count(b"[") + skeleton.count(b"{") > MAX_DEPTH:
         brackets = skeleton.translate(None, _NOT_BRACKETS)

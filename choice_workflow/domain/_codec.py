@@ -124,7 +124,7 @@ class _Walker:
     # -- decoding: JSON-ready -> model ----------------------------------------------
 
     def decode(self, value: object, tp: Any, path: str) -> Any:
-        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        origin, args = _shape(tp)
         if origin in (types.UnionType, typing.Union):
             if value is None and _NONE_TYPE in args:
                 return None
@@ -210,6 +210,12 @@ class _Walker:
         self.bad(path, f"expected {expected}, got {describe(value)}", f"Give {expected}.")
         # The placeholder keeps the walk going; it never escapes, as problems are raised.
         return placeholder
+
+
+@functools.cache
+def _shape(tp: Any) -> tuple[Any, tuple[Any, ...]]:
+    """``typing.get_origin`` and ``get_args`` of a type hint, computed once per hint."""
+    return typing.get_origin(tp), typing.get_args(tp)
 
 
 def _is_date_type(tp: Any) -> bool:

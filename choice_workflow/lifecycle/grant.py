@@ -151,6 +151,9 @@ class Grant:
         return grant
 
 
+_FIELDS = tuple(a.name for a in attrs.fields(Grant))
+
+
 def _ins(event: Event, key: str) -> int | None:
     text = event.payload.get(key)
     return None if text is None else to_us(parse_instant(str(text)))
@@ -323,4 +326,8 @@ def evolve(grant: Grant | None, event: Event) -> Grant:
         # Only the step into a final state ends the grant: a correction, a repayment
         # or a hold recorded later keeps its end.
         changes["ended_us"] = to_us(event.occurred_at)
-    return attrs.evolve(grant, state=dest, version=event.version, **changes)  # type: ignore[arg-type]  # the updaters name Grant fields
+    changes["state"] = dest
+    changes["version"] = event.version
+    # Positional, in field order: a third of the cost of attrs.evolve for ~30 fields.
+    values: list[Any] = [changes[n] if n in changes else getattr(grant, n) for n in _FIELDS]
+    return Grant(*values)
