@@ -235,8 +235,9 @@ def _cycle(
         program.apply(
             application, _actor(p.employer_id), grant_id=f"G-{p.employer_id}", cycle=number
         )
-        if rng.random() < 0.1:  # the budget is revised before the Director decides (15(b))
-            revised = min(Decimal(amount) + 2500, program.rules.max_award)
+        revised = min(Decimal(amount) + 2500, program.rules.max_award)
+        if rng.random() < 0.1 and revised != Decimal(amount):
+            # The budget is revised before the Director decides (15(b)).
             program.amend(
                 f"G-{p.employer_id}", attrs.evolve(application, amount_requested=revised),
                 _actor(p.employer_id), reason="budget revised after the board meeting",
@@ -295,6 +296,7 @@ def _quarters(
             _record_quarter(program, p, day, p.violates and q == 2, with_wages, typo=typo)
             if p.violates and q == 2 and with_wages and rng.random() < 0.2:
                 _terminate_for_the_floor(program, gid)
+                continue
             if rng.random() < 0.15:
                 program.record_technical_assistance(
                     gid, DEPARTMENT, description="Benefits counseling for employees"
