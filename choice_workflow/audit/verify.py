@@ -241,6 +241,8 @@ class _Engine:
         self.events = 0
         self.last_root: str | None = None
         self.corrections: list[CorrectionNote] = []
+        self.decoded: tuple[Event, Application] | None = None
+        """The application of the Applied event the guards just read (decoded once)."""
         self.kinds: dict[str, str] = {}
         """Per grant, the type of each event by version, one character each (what a
         correction or a termination's evidence references)."""
@@ -538,6 +540,10 @@ class _Engine:
     def _remember_application(self, item: Item, event: Event) -> None:
         from choice_workflow.domain.application import application_from_data
 
+        decoded, self.decoded = self.decoded, None
+        if decoded is not None and decoded[0] is event:  # read once, by the guards
+            self.pending_apps[event.stream_id] = decoded[1]
+            return
         try:
             self.pending_apps[event.stream_id] = application_from_data(event.payload["application"])
         except (InvalidInput, KeyError) as exc:
@@ -614,9 +620,11 @@ class _Engine:
                 if cycle is None or cycle.applications_close_us is None
                 else from_us(cycle.applications_close_us)
             )
+            application = application_from_data(p["application"])
+            self.decoded = (event, application)
             context = Context(
                 employer=self.employers.get(employer_id),
-                application=application_from_data(p["application"]),
+                application=application,
                 required_other=self.rules.required_other,
                 applications_close=close,
             )
@@ -648,11 +656,10 @@ class _Engine:
         elif event.type == EventType.REPAYMENT_RECEIVED:
             params = {"amount": Decimal(str(p["amount"])), "received_at": event.occurred_at}
         elif event.type == EventType.AMENDED and grant is not None:
-            application = self._amended(event)
             params = {"reason": p.get("reason"), "changes": p["changes"]}
             context = Context(
                 employer=self.employers.get(grant.employer_id),
-                application=application,
+                application=self._amended(event),
                 required_other=self.rules.required_other,
             )
         elif event.type == EventType.CORRECTED and grant is not None:

@@ -159,11 +159,28 @@ class _Statements:
         self.insert_command = sa.insert(t.commands)
         self.insert_grant = sa.insert(t.grants)
         self.shared_lock = sa.text("SELECT pg_advisory_xact_lock_shared(:k)")
-        self.update_grant = (
-            sa.update(t.grants)
-            .where(g.id == sa.bindparam("b_id"), g.version < sa.bindparam("b_version"))
-            .values({name: sa.bindparam(name) for name in _GRANT_COLUMNS if name != "id"})
+        self._grants = t.grants
+        self.update_grant = self._update_grant(
+            frozenset(name for name in _GRANT_COLUMNS if name != "id")
         )
+        self._updates: dict[frozenset[str], sa.Update] = {}
+
+    def _update_grant(self, columns: frozenset[str]) -> sa.Update:
+        g = self._grants.c
+        return (
+            sa.update(self._grants)
+            .where(g.id == sa.bindparam("b_id"), g.version < sa.bindparam("b_version"))
+            .values({name: sa.bindparam(name) for name in _GRANT_COLUMNS if name in columns})
+        )
+
+    def update_grant_of(self, columns: frozenset[str]) -> sa.Update:
+        """The update of the grants row that writes ``columns`` (and the version) only:
+        one statement per set of columns, built once."""
+        wanted = columns | {"version"}
+        found = self._updates.get(wanted)
+        if found is None:
+            found = self._updates[wanted] = self._update_grant(wanted)
+        return found
 
 
 class _SqlTransaction(Transaction):
@@ -173,6 +190,9 @@ class _SqlTransaction(Transaction):
         self.q = store.statements
         self.conn = conn
         self.commands_written: set[str] = set()
+        self.read_rows: dict[str, dict[str, Any]] = {}
+        """The grants rows read in this transaction: an update writes only the columns
+        that changed (unchanged indexed columns then cost no index pages)."""
 
     def command_events(self, command_id: str) -> tuple[Event, ...] | None:
         found = self.conn.execute(self.q.command, {"cid": command_id}).first()
@@ -219,7 +239,11 @@ class _SqlTransaction(Transaction):
 
     def grant(self, grant_id: str) -> Grant | None:
         row = self.conn.execute(self.q.grant, {"gid": grant_id}).first()
-        return None if row is None else _grant_from_row(row)
+        if row is None:
+            return None
+        grant = _grant_from_row(row)
+        self.read_rows[grant_id] = _grant_row(grant)
+        return grant
 
     def grants(self, state: State | None = None) -> list[Grant]:
         q = sa.select(self.t.grants).order_by(self.t.grants.c.id)
@@ -445,9 +469,17 @@ class _SqlTransaction(Transaction):
             self.conn.execute(self.q.insert_grant, row)
             _faults.reach("after_projection")
             return
+        before = self.read_rows.get(grant.id)
+        changed = (
+            None
+            if before is None
+            else frozenset(k for k, v in row.items() if k != "id" and before.get(k) != v)
+        )
+        self.read_rows[grant.id] = dict(row)
         row["b_id"] = row.pop("id")
         row["b_version"] = grant.version
-        done = self.conn.execute(self.q.update_grant, row)
+        statement = self.q.update_grant if changed is None else self.q.update_grant_of(changed)
+        done = self.conn.execute(statement, row)
         if done.rowcount != 1:
             raise ConcurrencyConflict(
                 f"grant {grant.id} changed meanwhile", hint="Reload and retry the command."

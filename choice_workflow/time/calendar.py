@@ -8,6 +8,7 @@ so across a daylight-saving change they end one wall-clock hour off. Calendar ru
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import attrs
 import pendulum
@@ -26,7 +27,13 @@ def local_midnight(day: dt.date, rules: Rules) -> pendulum.DateTime:
 
 def first_award_instant(rules: Rules) -> pendulum.DateTime:
     """15(a): the first instant at which a grant may be awarded (July 1, 2030, 00:00 CDT)."""
-    return local_midnight(rules.first_award_date, rules)
+    return _first_award_instant(rules.first_award_date, rules.timezone)
+
+
+@functools.lru_cache(maxsize=64)
+def _first_award_instant(day: dt.date, timezone: str) -> pendulum.DateTime:
+    # Asked by every approval's guards; the same few Rules every time.
+    return pendulum.datetime(day.year, day.month, day.day, tz=zone(timezone)).in_timezone("UTC")
 
 
 def cycle_two_earliest(cycle_one_opening: dt.datetime, rules: Rules) -> pendulum.DateTime:
