@@ -27,9 +27,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The benchmark suite (docs/performance.md): prints the table and writes
+# benchmarks/results.json; `$(BIN)/python benchmarks/run.py --quick` is a smoke run.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/lifecycle.py
+	$(BIN)/python benchmarks/run.py
 
 # The documentation site (mkdocs.yml) into site/; the `docs` extra comes with `dev`.
 # Strict: a broken link or anchor, or a bad reference, fails the build.
