@@ -333,8 +333,15 @@ class _Engine:
                     self._find(
                         Kind.COLUMN_MISMATCH, f"column {key} disagrees with the record", event, item
                     )
-            for key, field in (("occurred_us", "occurred_at"), ("recorded_us", "recorded_at")):
-                if int(item.columns[key]) != to_us(parse_instant(str(raw[field]))):
+            upcast = raw.get("schema_version", 1) != event.schema_version
+            for key, field, parsed in (
+                ("occurred_us", "occurred_at", event.occurred_at),
+                ("recorded_us", "recorded_at", event.recorded_at),
+            ):
+                # The event's own instants are the record's, parsed once already,
+                # unless an upcaster rewrote the record.
+                instant = parse_instant(str(raw[field])) if upcast else parsed
+                if int(item.columns[key]) != to_us(instant):
                     self._find(
                         Kind.COLUMN_MISMATCH, f"column {key} disagrees with the record", event, item
                     )

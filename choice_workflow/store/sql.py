@@ -433,34 +433,21 @@ class _SqlTransaction(Transaction):
 
     def restore(self, stored: StoredEvent) -> None:
         e = stored.event
-        position = self.conn.execute(
-            sa.insert(self.t.events)
-            .values(
-                stream_id=e.stream_id,
-                version=e.version,
-                type=e.type,
-                schema_version=e.schema_version,
-                occurred_us=to_us(e.occurred_at),
-                recorded_us=to_us(e.recorded_at),
-                actor_id=e.actor_id,
-                actor_role=e.actor_role,
-                command_id=e.command_id,
-                record=stored.record,
-                prev_hash=stored.prev_hash,
-                hash=stored.hash,
-            )
-            .returning(self.t.events.c.position)
-        ).scalar_one()
-        known = self.conn.execute(
-            sa.select(self.t.commands.c.command_id).where(
-                self.t.commands.c.command_id == e.command_id
-            )
-        ).first()
-        if known is None:
+        values = {
+            "stream_id": e.stream_id, "version": e.version, "type": e.type,
+            "schema_version": e.schema_version, "occurred_us": to_us(e.occurred_at),
+            "recorded_us": to_us(e.recorded_at), "actor_id": e.actor_id,
+            "actor_role": e.actor_role, "command_id": e.command_id, "record": stored.record,
+            "prev_hash": stored.prev_hash, "hash": stored.hash,
+        }  # fmt: skip
+        position = self.conn.execute(self.q.insert_event, values).scalar_one()
+        # An import writes into an empty store within this one transaction: the first
+        # event of each command id in the log is the one the commands table records.
+        if e.command_id not in self.commands_written:
+            self.commands_written.add(e.command_id)
             self.conn.execute(
-                sa.insert(self.t.commands).values(
-                    command_id=e.command_id, first_position=int(position)
-                )
+                self.q.insert_command,
+                {"command_id": e.command_id, "first_position": int(position)},
             )
 
     def put_grant(self, grant: Grant, *, new: bool = False) -> None:
