@@ -4,8 +4,6 @@ daylight saving time, escaping, and the contact a notice goes to."""
 from __future__ import annotations
 
 import hashlib
-import os
-from pathlib import Path
 
 import attrs
 import pendulum
@@ -23,8 +21,8 @@ from choice_workflow.events import EventType
 from choice_workflow.notices import TEMPLATE
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.testing.scenarios import START, Actors, register_and_apply
+from tests.snapshot import check_snapshot
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
 CHICAGO = "America/Chicago"
 GRANT = "G-E1"
 ACTORS = Actors()
@@ -33,17 +31,6 @@ EMPLOYER = ACTORS.employer("E1")
 
 def chicago(*args: int) -> pendulum.DateTime:
     return pendulum.datetime(*args, tz=CHICAGO)  # type: ignore[arg-type, misc]  # y, m, d, ...
-
-
-def _check_snapshot(name: str, actual: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8", newline="")
-    if not path.exists():
-        pytest.fail(f"no snapshot {path}: run UPDATE_SNAPSHOTS=1 pytest tests/test_notices.py")
-    expected = path.read_text(encoding="utf-8")
-    assert expected == actual, f"{name} changed: if on purpose, run with UPDATE_SNAPSHOTS=1"
 
 
 def _approved(at: pendulum.DateTime, *, legal_name: str | None = None) -> Program:
@@ -83,12 +70,12 @@ def fixture_snapshot_program() -> Program:
 
 @pytest.mark.cite("15(i)", "15(j)", "15(a)", "15(f)", "15(h)")
 def test_the_text_of_the_notice_of_award_matches_its_snapshot(snapshot_program: Program) -> None:
-    _check_snapshot("notice_of_award.txt", snapshot_program.notice_of_award(GRANT).text())
+    check_snapshot("notice_of_award.txt", snapshot_program.notice_of_award(GRANT).text())
 
 
 @pytest.mark.cite("15(i)", "15(j)", "15(a)", "15(f)", "15(h)")
 def test_the_html_of_the_notice_of_award_matches_its_snapshot(snapshot_program: Program) -> None:
-    _check_snapshot("notice_of_award.html", snapshot_program.notice_of_award(GRANT).html())
+    check_snapshot("notice_of_award.html", snapshot_program.notice_of_award(GRANT).html())
 
 
 @pytest.mark.cite("15(i)", "15(j)", "15(f)")

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import random
 import re
 import statistics
@@ -54,6 +53,7 @@ from choice_workflow.store.memory import MemoryStore
 from choice_workflow.store.sql import SqlStore
 from choice_workflow.testing.scenarios import START, approve_and_accept, register_and_apply
 from choice_workflow.time.calendar import task_force_report_due
+from tests.snapshot import check_snapshot
 
 CHICAGO = "America/Chicago"
 DEPARTMENT = Actor("dol", Role.DEPARTMENT)
@@ -64,7 +64,6 @@ GROUPS = (4, 13, 16, 18, 12, 21)
 """Employees with a disability of each grant holder, in grant order: the first is a
 small group (suppressed, its wage statistics withheld)."""
 CENT = Decimal("0.01")
-SNAPSHOTS = Path(__file__).parent / "snapshots"
 SNAPSHOT_AS_OF = pendulum.datetime(2031, 9, 20, 12, tz=CHICAGO)
 
 
@@ -865,28 +864,15 @@ def test_the_task_force_record_reads_back_what_it_writes() -> None:
 # -- formats ---------------------------------------------------------------------------
 
 
-def _check_snapshot(name: str, actual: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8", newline="")
-    if not path.exists():
-        pytest.fail(f"no snapshot {path}: run UPDATE_SNAPSHOTS=1 pytest tests/test_reports.py")
-    expected = path.read_text(encoding="utf-8")
-    assert expected == actual, f"{name} changed: if on purpose, run with UPDATE_SNAPSHOTS=1"
-
-
 @pytest.mark.cite("20(b)", "20(a)(1)", "15(d)", "15(e)")
 def test_the_json_of_the_final_report_matches_its_snapshot(program: Program) -> None:
-    _check_snapshot(
-        "final_report.json", render(final_report(program, as_of=SNAPSHOT_AS_OF), "json")
-    )
+    check_snapshot("final_report.json", render(final_report(program, as_of=SNAPSHOT_AS_OF), "json"))
 
 
 @pytest.mark.cite("35(c)", "35(a)", "35(b)")
 def test_the_json_of_the_task_force_report_matches_its_snapshot(program: Program) -> None:
     report = task_force_report(program, sample_record(), as_of=SNAPSHOT_AS_OF)
-    _check_snapshot("task_force_report.json", render(report, "json"))
+    check_snapshot("task_force_report.json", render(report, "json"))
 
 
 @pytest.mark.cite("20(b)")
