@@ -165,6 +165,15 @@ def _checked(value: object, kind: type[Any], field: str) -> Any:
     return value
 
 
+def _wages_of(events: Sequence[Event]) -> list[WageRecord]:
+    """The wages a grant's events record, in the order recorded, as corrected."""
+    return [
+        wage_from_data(d)
+        for r in effective_records(events, EventType.WAGES_RECORDED)
+        for d in r.payload["records"]
+    ]
+
+
 def _instant(us: int | None) -> pendulum.DateTime | None:
     return None if us is None else from_us(us)
 
@@ -862,22 +871,13 @@ class Program:
         self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
     ) -> Grant:
         """Deny an application, with its reason."""
-        return self._execute(
-            "deny", grant_id, actor, {"reason": reason}, command_id, lambda g, n: {"reason": reason}
-        )
+        return self._with_reason("deny", grant_id, actor, reason, command_id)
 
     def withdraw(
         self, grant_id: str, actor: Actor, *, reason: str = "", command_id: str | None = None
     ) -> Grant:
         """The employer withdraws its application or approved grant."""
-        return self._execute(
-            "withdraw",
-            grant_id,
-            actor,
-            {"reason": reason},
-            command_id,
-            lambda g, n: {"reason": str(reason)},
-        )
+        return self._with_reason("withdraw", grant_id, actor, reason, command_id)
 
     def approve(
         self,
@@ -972,14 +972,7 @@ class Program:
         self, grant_id: str, actor: Actor, *, reason: str = "", command_id: str | None = None
     ) -> Grant:
         """15(j): the grantee declines; the grant returns for the next applicant."""
-        return self._execute(
-            "decline",
-            grant_id,
-            actor,
-            {"reason": reason},
-            command_id,
-            lambda g, n: {"reason": str(reason)},
-        )
+        return self._with_reason("decline", grant_id, actor, reason, command_id)
 
     def begin_transition(
         self, grant_id: str, actor: Actor, *, started_at: dt.datetime, command_id: str | None = None
@@ -1064,11 +1057,7 @@ class Program:
 
     def wage_records(self, grant_id: str) -> list[WageRecord]:
         """Every wage recorded for a grant, in the order recorded, as corrected."""
-        return [
-            wage_from_data(d)
-            for r in effective_records(self.events(grant_id), EventType.WAGES_RECORDED)
-            for d in r.payload["records"]
-        ]
+        return _wages_of(self.events(grant_id))
 
     def records(self, grant_id: str, event_type: str) -> list[EffectiveRecord]:
         """A grant's recorded facts of one type (``EventType.WAGES_RECORDED``, ...),
@@ -1121,7 +1110,7 @@ class Program:
         tz = self._rules.timezone
         started = grant.transition_started_at
         start_day = None if started is None else started.in_timezone(zone(tz)).date()
-        wages = self.wage_records(grant_id)
+        wages = _wages_of(events)
         before = [w for w in wages if start_day is None or w.paid_on < start_day]
         after = [w for w in wages if start_day is not None and w.paid_on >= start_day]
         counts = [
@@ -1258,19 +1247,13 @@ class Program:
     ) -> Grant:
         """2 CFR 200.334: a litigation or audit hold; the grant's records may not be
         archived away while it lasts, whatever the retention date."""
-        return self._execute(
-            "place_hold", grant_id, actor, {"reason": reason}, command_id,
-            lambda g, n: {"reason": str(reason)},
-        )  # fmt: skip
+        return self._with_reason("place_hold", grant_id, actor, reason, command_id)
 
     def release_hold(
         self, grant_id: str, actor: Actor, *, reason: str, command_id: str | None = None
     ) -> Grant:
         """2 CFR 200.334: the hold ends; the retention period applies again."""
-        return self._execute(
-            "release_hold", grant_id, actor, {"reason": reason}, command_id,
-            lambda g, n: {"reason": str(reason)},
-        )  # fmt: skip
+        return self._with_reason("release_hold", grant_id, actor, reason, command_id)
 
     def retention(self, grant_id: str) -> Retention:
         """2 CFR 200.334: how long the grant's records are kept and whether an agency
@@ -1744,6 +1727,15 @@ class Program:
             notice = build_notice(grant, employer, self._rules)
             return {"to": to, "sha256": notice.digest(), "template": notice.template}
         return {}
+
+    def _with_reason(
+        self, name: str, grant_id: str, actor: Actor, reason: str, command_id: str | None
+    ) -> Grant:
+        """A command whose only parameter, and payload, is its reason."""
+        return self._execute(
+            name, grant_id, actor, {"reason": reason}, command_id,
+            lambda g, n: {"reason": str(reason)},
+        )  # fmt: skip
 
     def _execute(
         self,

@@ -510,19 +510,19 @@ class _Engine:
                 self._find(Kind.MALFORMED, "the amendment's changes cannot be read", event, item)
 
     def _note(self, item: Item, event: Event) -> None:
-        p = event.payload
-        changed = p.get("replacement") if event.type == EventType.CORRECTED else p.get("changes")
-        corrects = p.get("corrects")
+        from choice_workflow.lifecycle.corrections import change_of
+
+        _, corrects, fields = change_of(event)
         self.corrections.append(
             CorrectionNote(
                 event.stream_id,
                 event.version,
                 item.position,
                 event.type,
-                corrects if isinstance(corrects, int) else None,
-                tuple(sorted(changed)) if isinstance(changed, Mapping) else (),
+                corrects,
+                fields,
                 event.actor_id,
-                str(p.get("reason", "")),
+                str(event.payload.get("reason", "")),
             )
         )
 

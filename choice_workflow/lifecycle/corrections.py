@@ -154,13 +154,32 @@ class EffectiveRecord:
         return bool(self.corrections)
 
 
+def change_of(event: Event) -> tuple[str, int | None, tuple[str, ...]]:
+    """What a ``Corrected`` or ``ApplicationAmended`` event changed: the corrected
+    event's type (``"application"`` for an amendment), the corrected version (None for
+    an amendment or an unreadable one) and the changed fields, read leniently (a
+    damaged payload is verify's to report)."""
+    p = event.payload
+    if event.type == EventType.AMENDED:
+        kind, changed = "application", p.get("changes")
+    else:
+        kind, changed = str(p.get("corrects_type")), p.get("replacement")
+    corrects = p.get("corrects")
+    return (
+        kind,
+        corrects if isinstance(corrects, int) and not isinstance(corrects, bool) else None,
+        tuple(sorted(changed)) if isinstance(changed, Mapping) else (),
+    )
+
+
 def correction_of(event: Event) -> Correction:
     """The :class:`Correction` a ``Corrected`` event records."""
     p = event.payload
+    _, _, fields = change_of(event)
     return Correction(
         version=event.version,
         corrects=int(p["corrects"]),
-        fields=tuple(sorted(p["replacement"])),
+        fields=fields,
         actor_id=event.actor_id,
         actor_role=event.actor_role,
         reason=str(p.get("reason", "")),

@@ -32,6 +32,7 @@ from choice_workflow.domain.application import DISABILITY_CATEGORIES
 from choice_workflow.domain.counties import CountyTable
 from choice_workflow.domain.privacy import SuppressedTable, suppress
 from choice_workflow.events import EventType, format_instant
+from choice_workflow.lifecycle.corrections import change_of
 from choice_workflow.lifecycle.grant import Grant
 from choice_workflow.reports.evaluations import (
     EVALUATED,
@@ -171,19 +172,15 @@ def _corrections(log: ProgramLog) -> tuple[CorrectionRow, ...]:
         for e in log.events[gid]:
             if e.type not in (EventType.CORRECTED, EventType.AMENDED):
                 continue
-            p = e.payload
-            changed = p.get("replacement") if e.type == EventType.CORRECTED else p.get("changes")
-            corrects = p.get("corrects")
+            kind, corrects, fields = change_of(e)
             rows.append(
                 CorrectionRow(
                     grant_id=gid,
                     day=e.occurred_at.in_timezone(tz).date(),
-                    kind=str(p.get("corrects_type"))
-                    if e.type == EventType.CORRECTED
-                    else "application",
-                    corrects=corrects if isinstance(corrects, int) else None,
-                    fields=tuple(sorted(changed)) if isinstance(changed, Mapping) else (),
-                    reason=str(p.get("reason", "")),
+                    kind=kind,
+                    corrects=corrects,
+                    fields=fields,
+                    reason=str(e.payload.get("reason", "")),
                 )
             )
     return tuple(rows)
