@@ -20,6 +20,7 @@ test: lint typecheck pytest docs
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -41,6 +42,7 @@ docs: $(STAMP)
 traceability: $(STAMP)
 	$(BIN)/python scripts/traceability.py --write
 	$(BIN)/python scripts/lifecycle_doc.py --write
+	$(BIN)/python scripts/commands_doc.py --write
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist *.egg-info

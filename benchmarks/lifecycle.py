@@ -65,9 +65,10 @@ from choice_workflow.domain.employer import Employer
 from choice_workflow.events import Event
 from choice_workflow.lifecycle import GRANT_LIFECYCLE
 from choice_workflow.lifecycle.context import Command, Context
-from choice_workflow.lifecycle.grant import to_us
+from choice_workflow.projections.grants import fold as fold_grant
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store.memory import MemoryStore
+from choice_workflow.time.instants import to_us
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results-lifecycle.json"
@@ -651,7 +652,7 @@ def grant_bytes(n: int) -> dict[str, float]:
     """
     template = lifecycle_template()
     start = time.perf_counter()
-    grants = [Grant.from_events(clone_events(template, k)) for k in range(n)]
+    grants = [fold_grant(clone_events(template, k)) for k in range(n)]
     fold_seconds = time.perf_counter() - start
     assert grants[0].state is State.ACCEPTED
     blob = pickle.dumps(grants, protocol=pickle.HIGHEST_PROTOCOL)

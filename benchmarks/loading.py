@@ -46,6 +46,7 @@ from benchmarks.lifecycle import (
     lifecycle_template,
 )
 from choice_workflow import Grant, ManualClock, Program
+from choice_workflow.projections.grants import fold as fold_grant
 from choice_workflow.samples import sample_employer
 from choice_workflow.store.sql import SqlStore
 
@@ -104,7 +105,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     small, large = (2_000, 20_000) if quick else (10_000, 100_000)
     reps = 3 if quick else 5
     events = lifecycle_template()
-    template = Grant.from_events(events)
+    template = fold_grant(events)
     with tempfile.TemporaryDirectory(prefix="cw-bench-load-") as d:
         tmp = Path(d)
         build_store(tmp / "small.sqlite", small, template)

@@ -136,9 +136,9 @@ def workload(key: str, tmp: Path) -> Iterator[tuple[str, Callable[[], Any]]]:
     elif key == "3":
         from benchmarks import loading
         from benchmarks.lifecycle import lifecycle_template
-        from choice_workflow import Grant
+        from choice_workflow.projections.grants import fold as fold_grant
 
-        loading.build_store(tmp / "g.sqlite", 100_000, Grant.from_events(lifecycle_template()))
+        loading.build_store(tmp / "g.sqlite", 100_000, fold_grant(lifecycle_template()))
         program, store = loading.open_program(tmp / "g.sqlite")
         yield "Program.grants() of a SQLite store holding 100,000 grants", program.grants
         store.dispose()

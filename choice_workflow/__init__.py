@@ -6,7 +6,9 @@ arithmetic; every change is an event in an append-only, tamper-evident audit log
 
 from importlib.metadata import version as _version
 
-from choice_workflow.actors import Actor, Role
+from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.state import State
 from choice_workflow.errors import (
     ChoiceWorkflowError,
     ClockError,
@@ -21,9 +23,8 @@ from choice_workflow.errors import (
     UnknownGrant,
 )
 from choice_workflow.events import Event
-from choice_workflow.lifecycle import Grant, State
-from choice_workflow.program import Program
 from choice_workflow.rules import AwardCounts, Base2, PeriodStart, Rules, WindowStart
+from choice_workflow.service.program import Program
 from choice_workflow.time import Clock, ManualClock, SystemClock
 
 __version__ = _version("choice_workflow")

@@ -133,8 +133,8 @@ class PostgresServer:
 
     def create_database(self, name: str) -> str:
         """Create a fresh database; return its SQLAlchemy URL."""
-        import psycopg
-        from psycopg import sql
+        import psycopg  # noqa: PLC0415 - psycopg is the optional postgres extra
+        from psycopg import sql  # noqa: PLC0415 - psycopg is the optional postgres extra
 
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
@@ -167,7 +167,7 @@ class PostgresServer:
 
 
 def _current_user() -> str:
-    import getpass
+    import getpass  # noqa: PLC0415 - only where the server is started
 
     return getpass.getuser()
 

@@ -11,11 +11,11 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from choice_workflow.actors import Actor, Role
 from choice_workflow.audit.jsonl import export_log
 from choice_workflow.audit.records import export_grant
 from choice_workflow.audit.verify import verify
-from choice_workflow.lifecycle.states import State
+from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.state import State
 from choice_workflow.reports import final_report, write_report
 from choice_workflow.simulate import ILLINOIS_PROGRAMS, simulate
 from choice_workflow.store.sql import SqlStore

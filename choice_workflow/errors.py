@@ -150,4 +150,32 @@ class ConcurrencyConflict(ChoiceWorkflowError):
 
 
 class ClockError(ChoiceWorkflowError):
-    """A clock was asked to do what a clock cannot (go backwards)."""
+    """A clock was asked to do what a clock cannot (go backwards), or a command's
+    instant would precede what the log already holds (a clock behind the database)."""
+
+
+class IllegalHistory(ChoiceWorkflowError):
+    """A sequence of events the transition table does not allow (a corrupt log)."""
+
+
+class TableError(ChoiceWorkflowError):
+    """The transition table or the command registry is inconsistent; the message names
+    the state, trigger, command or event type."""
+
+
+class IdempotencyKeyReused(ChoiceWorkflowError):
+    """A command id already used for another command (or another actor, or other
+    parameters): nothing was written. ``first_use`` names what it was first used for."""
+
+    def __init__(self, *, command_id: str, first_use: str) -> None:
+        self.command_id = command_id
+        self.first_use = first_use
+        super().__init__(
+            f"command id {command_id!r} was first used for {first_use}",
+            hint="Use a new command id for a new command; retry a command with its own id "
+            "and the same parameters to get its first result.",
+        )
+
+
+class RulesMismatch(ChoiceWorkflowError):
+    """The Rules passed to a Program differ from the Rules its log records."""

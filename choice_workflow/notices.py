@@ -20,6 +20,7 @@ import jinja2
 import pendulum
 
 from choice_workflow.cites import CITES
+from choice_workflow.errors import InvalidInput, Problem
 from choice_workflow.events import format_instant
 from choice_workflow.rules import PeriodStart, Rules, WindowStart
 from choice_workflow.time.calendar import (
@@ -31,7 +32,7 @@ from choice_workflow.time.instants import zone
 
 if TYPE_CHECKING:
     from choice_workflow.domain.employer import Employer
-    from choice_workflow.lifecycle.grant import Grant
+    from choice_workflow.domain.grant import Grant
 
 TEMPLATE = "notice-of-award/1"
 """The template's name and version, recorded with every notice sent."""
@@ -105,8 +106,6 @@ def build_notice(grant: Grant, employer: Employer, rules: Rules) -> NoticeOfAwar
     """The notice of award of an approved ``grant`` to ``employer`` under ``rules``,
     addressed to the employer's contacts as given."""
     if grant.amount is None or grant.approved_at is None:
-        from choice_workflow.errors import InvalidInput, Problem
-
         raise InvalidInput(
             [Problem(("15(a)",), f"grant {grant.id} is not approved", "Approve it first.")]
         )

@@ -40,6 +40,11 @@ from choice_workflow.rules import Rules
 from choice_workflow.time.calendar import previous_fiscal_years
 from choice_workflow.time.instants import ensure_instant
 
+__all__ = [
+    "sample_application",
+    "sample_employer",
+]
+
 
 def sample_employer(
     employer_id: str,

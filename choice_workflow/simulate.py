@@ -25,11 +25,12 @@ from decimal import ROUND_UP, Decimal
 import attrs
 import pendulum
 
-from choice_workflow.actors import Actor, Role
+from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.state import State
 from choice_workflow.domain.wages import Headcount, WageRecord, floor_on
-from choice_workflow.lifecycle.states import State
-from choice_workflow.program import Program
+from choice_workflow.events import EventType
 from choice_workflow.samples import sample_application, sample_employer
+from choice_workflow.service.program import Program
 from choice_workflow.store.base import Store
 from choice_workflow.time.calendar import cycle_two_earliest
 from choice_workflow.time.clock import ManualClock
@@ -306,7 +307,6 @@ def _quarters(
 def _terminate_for_the_floor(program: Program, grant_id: str) -> None:
     """15(l): the Director terminates a grant whose wages fell below the floor, citing
     the wage report; the grantee repays the last instalment, half at once."""
-    from choice_workflow.events import EventType
 
     evidence = [e.version for e in program.events(grant_id) if e.type == EventType.WAGES_RECORDED]
     grant = program.grant(grant_id)

@@ -41,9 +41,9 @@ from types import ModuleType
 from typing import Any
 
 from choice_workflow.audit import Item, import_log, read_lines, verify
-from choice_workflow.audit.chain import GENESIS, head_leaf, link, merkle_root
 from choice_workflow.audit.jsonl import HEADER
 from choice_workflow.errors import ChoiceWorkflowError
+from choice_workflow.events.chain import GENESIS, head_leaf, link, merkle_root
 from choice_workflow.store.memory import MemoryStore
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -355,8 +355,8 @@ INSTRUMENTED = (
     "choice_workflow.audit.jsonl",
     "choice_workflow.audit.verify",
     "choice_workflow.audit.transfer",
-    "choice_workflow.events",
-    "choice_workflow.lifecycle.grant",
+    "choice_workflow.events.envelope",
+    "choice_workflow.projections.grants",
 )
 """The modules whose coverage guides atheris."""
 

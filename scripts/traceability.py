@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -47,8 +48,6 @@ def _cite_args(node: ast.AST) -> list[str]:
 
 def tracked_tests() -> set[Path]:
     """The test files git knows (committed or staged): what a clean clone holds."""
-    import subprocess
-
     out = subprocess.run(
         ["git", "ls-files", "tests"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -24,6 +25,7 @@ from choice_workflow import (
 )
 from choice_workflow.audit import verify
 from choice_workflow.lifecycle.corrections import Cause
+from choice_workflow.service.unit_of_work import UnitOfWork
 from choice_workflow.store import sql as sql_store
 from choice_workflow.store.sql import SqlStore
 from choice_workflow.testing.scenarios import (
@@ -98,16 +100,16 @@ def test_a_contact_change_that_loses_a_race_is_retried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     program = _terminated(SqlStore(f"sqlite:///{tmp_path / 'r.sqlite'}"))
-    real = Program._change_contact_once
+    real = UnitOfWork._once
     lost: list[int] = []
 
-    def once(self: Program, *args: object) -> object:
+    def once(self: UnitOfWork, *args: Any) -> Any:
         if not lost:
             lost.append(1)
             raise ConcurrencyConflict("another writer appended to employer:E1 first")
-        return real(self, *args)  # type: ignore[arg-type]  # the same arguments
+        return real(self, *args)
 
-    monkeypatch.setattr(Program, "_change_contact_once", once)
+    monkeypatch.setattr(UnitOfWork, "_once", once)
     program.change_contact("E1", ACTORS.department, email="new@e1.example", reason="moved")
     assert "new@e1.example" == program.employer("E1").email
     assert 1 == program.conflicts

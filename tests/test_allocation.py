@@ -26,15 +26,14 @@ from choice_workflow import (
     State,
     TransitionRefused,
 )
-from choice_workflow.allocation import (
+from choice_workflow.audit import verify
+from choice_workflow.domain.cycle import disbursement_schedule, held
+from choice_workflow.domain.selection import (
     Candidate,
-    disbursement_schedule,
     first_come_first_served,
-    held,
     select_awards,
     size_band,
 )
-from choice_workflow.audit import verify
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store import Store
 from choice_workflow.store.sql import SqlStore

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from choice_workflow.audit.chain import GENESIS, link, merkle_root
+from choice_workflow.events.chain import GENESIS, link, merkle_root
 
 DATA = json.loads((Path(__file__).parent / "data" / "rfc6962-roots.json").read_text())
 

@@ -295,8 +295,14 @@ def test_sweep_of_a_database_without_a_program_is_refused(
 # -- seal --------------------------------------------------------------------------------
 
 
+AFTER_THE_SIMULATION = "2040-01-01T00:00:00Z"
+"""A system clock past every event of the simulated program (2030-2035): a seal is never
+recorded before what it covers (a clock behind the log is a ClockError)."""
+
+
 def test_seal_prints_the_root_alone_and_verify_finds_it(runner: CliRunner, db: str) -> None:
-    result = run(runner, "seal", "--db", db)
+    with freeze_time(AFTER_THE_SIMULATION):
+        result = run(runner, "seal", "--db", db)
     assert 0 == result.exit_code, result.output
     root = result.stdout.strip()
     assert is_root(root)
@@ -305,7 +311,8 @@ def test_seal_prints_the_root_alone_and_verify_finds_it(runner: CliRunner, db: s
 
 
 def test_seal_json_gives_the_root_and_the_masked_database(runner: CliRunner, db: str) -> None:
-    doc = document(run(runner, "seal", "--db", db, "--actor", "nightly", "--json"))
+    with freeze_time(AFTER_THE_SIMULATION):
+        doc = document(run(runner, "seal", "--db", db, "--actor", "nightly", "--json"))
     assert is_root(doc["root"])
     assert db == doc["database"]
 
@@ -759,10 +766,23 @@ def test_without_a_terminal_nothing_goes_to_stderr(runner: CliRunner, log: Path)
 # -- real processes: one per command -----------------------------------------------------
 
 
-def _process(args: Sequence[str | Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _process(
+    args: Sequence[str | Path], cwd: Path, *, frozen: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "CHOICE_WORKFLOW_DB"}
+    # A child whose system clock is ``frozen`` (freezegun, started before the CLI runs).
+    start = (
+        []
+        if frozen is None
+        else [
+            "-c",
+            "import sys; from freezegun import freeze_time; freeze_time(sys.argv.pop(1)).start(); "
+            "from choice_workflow.cli import main; sys.argv[0] = 'choice-workflow'; main()",
+            frozen,
+        ]
+    )
     return subprocess.run(
-        [sys.executable, "-m", "choice_workflow.cli", *map(str, args)],
+        [sys.executable, *(start or ["-m", "choice_workflow.cli"]), *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -818,7 +838,8 @@ def test_each_command_runs_as_a_real_process(
         "LOG": str(log),
         "TAMPERED": str(tampered),
     }
-    done = _process([names.get(a, a) for a in args], tmp_path)
+    frozen = AFTER_THE_SIMULATION if args[0] == "seal" else None
+    done = _process([names.get(a, a) for a in args], tmp_path, frozen=frozen)
     assert code == done.returncode, done.stderr
     assert "Traceback" not in done.stderr
     if code == 2:
@@ -844,6 +865,11 @@ def test_the_installed_script_runs() -> None:
 # -- PostgreSQL: a password in a URL that connects ---------------------------------------
 
 
+def _frozen(at: str, run_: Any, *args: Any) -> Any:
+    with freeze_time(at):
+        return run_(*args)
+
+
 def test_a_password_in_a_working_postgres_url_never_shows(
     pg_url: str, runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -854,7 +880,9 @@ def test_a_password_in_a_working_postgres_url_never_shows(
         run(runner, "db", "upgrade", "--db", url, "--prefix", "cli_"),
         run(runner, "simulate", "--employers", "2", "--db", url, "--prefix", "cli_"),
         run(runner, "sweep", "--db", url, "--prefix", "cli_"),
-        run(runner, "seal", "--db", url, "--prefix", "cli_", "--json"),
+        _frozen(
+            AFTER_THE_SIMULATION, run, runner, "seal", "--db", url, "--prefix", "cli_", "--json"
+        ),
         run(runner, "verify", "--db", url, "--prefix", "cli_"),
         run(runner, "replay", "--db", url, "--prefix", "cli_", "--json"),
         run(runner, "export", "--db", url, "--prefix", "cli_", "--out", out),

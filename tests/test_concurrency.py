@@ -24,7 +24,8 @@ from choice_workflow import ChoiceWorkflowError, ManualClock, Program, State
 from choice_workflow._pgserver import PostgresServer
 from choice_workflow.audit.verify import verify
 from choice_workflow.events import EventType
-from choice_workflow.store.sql import SqlStore, _SqlTransaction
+from choice_workflow.store.sql import SqlStore
+from choice_workflow.store.sql_transaction import SqlTransaction
 from tests.workers import (
     START,
     Planned,
@@ -245,9 +246,9 @@ def test_a_command_racing_a_sweep_on_postgresql_is_retried_not_deadlocked(
     # the sweeper claims, the acceptance appends its event, then the sweeper goes on
     # (both are then waiting for each other's locks).
     claimed, appended = threading.Event(), threading.Event()
-    claim_due, append = _SqlTransaction.claim_due, _SqlTransaction.append
+    claim_due, append = SqlTransaction.claim_due, SqlTransaction.append
 
-    def claim_then_wait(self: _SqlTransaction, *args: Any, **kwargs: Any) -> Any:
+    def claim_then_wait(self: SqlTransaction, *args: Any, **kwargs: Any) -> Any:
         grant = claim_due(self, *args, **kwargs)
         if threading.current_thread().name == "sweeper" and grant is not None:
             claimed.set()
@@ -256,13 +257,13 @@ def test_a_command_racing_a_sweep_on_postgresql_is_retried_not_deadlocked(
             appended.wait(timeout=5)
         return grant
 
-    def append_then_tell(self: _SqlTransaction, *args: Any, **kwargs: Any) -> None:
+    def append_then_tell(self: SqlTransaction, *args: Any, **kwargs: Any) -> None:
         append(self, *args, **kwargs)
         if threading.current_thread().name == "grantee":
             appended.set()
 
-    monkeypatch.setattr(_SqlTransaction, "claim_due", claim_then_wait)
-    monkeypatch.setattr(_SqlTransaction, "append", append_then_tell)
+    monkeypatch.setattr(SqlTransaction, "claim_due", claim_then_wait)
+    monkeypatch.setattr(SqlTransaction, "append", append_then_tell)
     sweeper = Program(sweeper_store, clock=ManualClock(deadline.add(seconds=1)))
     grantee = Program(grantee_store, clock=ManualClock(deadline))
     outcome: dict[str, Any] = {}

@@ -24,10 +24,10 @@ from choice_workflow import (
     TransitionRefused,
 )
 from choice_workflow.audit import Item, Kind, verify
-from choice_workflow.audit.chain import GENESIS, link
 from choice_workflow.domain.performance import PerformanceRecord
 from choice_workflow.domain.wages import Headcount, WageFindingKind, WageRecord
 from choice_workflow.events import EventType, canonical_json
+from choice_workflow.events.chain import GENESIS, link
 from choice_workflow.store.base import Store
 from choice_workflow.store.sql import SqlStore
 from choice_workflow.testing.scenarios import (

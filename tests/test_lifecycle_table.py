@@ -5,9 +5,10 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from choice_workflow.actors import Role
 from choice_workflow.cites import CITES
-from choice_workflow.lifecycle import GRANT_LIFECYCLE, State, TableError, Transition, Wait
+from choice_workflow.domain.actors import Role
+from choice_workflow.domain.state import State
+from choice_workflow.lifecycle import GRANT_LIFECYCLE, TableError, Transition, Wait
 from choice_workflow.lifecycle.diagram import diagram, dot, mermaid
 from choice_workflow.lifecycle.machine import shared_machine
 from choice_workflow.lifecycle.table import TransitionTable

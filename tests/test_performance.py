@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from choice_workflow.actors import Role
+from choice_workflow.domain.actors import Role
 from choice_workflow.domain.performance import (
     BreakData,
     DurationStats,

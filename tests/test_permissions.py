@@ -29,7 +29,8 @@ from choice_workflow import (
     TransitionRefused,
 )
 from choice_workflow.domain import Headcount, PerformanceRecord, WageRecord
-from choice_workflow.lifecycle import GRANT_LIFECYCLE, State
+from choice_workflow.domain.state import State
+from choice_workflow.lifecycle import GRANT_LIFECYCLE
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store import MemoryStore, Store
 from choice_workflow.store.sql import SqlStore

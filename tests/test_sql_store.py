@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
@@ -125,18 +126,18 @@ def test_inside_a_callers_transaction_the_store_uses_savepoints_and_the_caller_d
 
 def _conflict_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Make the next append lose a race once; count the attempts."""
-    from choice_workflow.store import sql
+    from choice_workflow.store import sql_transaction as sql
 
     calls: list[int] = []
-    real = sql._SqlTransaction.append
+    real = sql.SqlTransaction.append
 
-    def append(self: sql._SqlTransaction, events: list[Event]) -> None:
+    def append(self: sql.SqlTransaction, events: list[Event], **kw: Any) -> None:
         calls.append(len(events))
         if len(calls) == 1:
             raise ConcurrencyConflict("lost a race", hint="retry")
-        real(self, events)
+        real(self, events, **kw)
 
-    monkeypatch.setattr(sql._SqlTransaction, "append", append)
+    monkeypatch.setattr(sql.SqlTransaction, "append", append)
     return calls
 
 

@@ -26,11 +26,11 @@ import attrs
 import pytest
 
 from choice_workflow import demo
-from choice_workflow.actors import Actor, Role
 from choice_workflow.audit import INTEGRITY, Finding, Kind, export_log, read_lines, verify
-from choice_workflow.audit.chain import GENESIS, head_leaf, link, merkle_root
 from choice_workflow.audit.jsonl import HEADER
+from choice_workflow.domain.actors import Actor, Role
 from choice_workflow.events import SEAL_STREAM, EventType, canonical_json
+from choice_workflow.events.chain import GENESIS, head_leaf, link, merkle_root
 
 EMPLOYERS = 1
 """Cycle-1 applicants per program (cycle 2 adds one more): a full verify re-runs every
@@ -431,13 +431,18 @@ def test_removing_the_seal_itself_is_caught_only_by_the_published_root(
 def test_an_event_after_the_last_seal_is_protected_by_its_chain_only(
     sealed_logs: list[SealedLog], tmp_path: Path
 ) -> None:
-    # The documented limit: the seal covers the log before it, and nothing after it.
+    # The documented limit: the seal covers the log before it, and nothing after it. The
+    # event appended is one the Act allows (the employer's facts recorded again), so that
+    # only integrity could catch it.
     log = sealed_logs[0]
     lines = list(log.lines)
     streams = _streams(lines)
     employer = next(s for s in sorted(streams) if s.startswith("employer:"))
     last = lines[streams[employer][-1]]
-    record = _edit(last.record, lambda data: data.update(version=2, command_id="after-the-seal"))
+    record = _edit(
+        last.record,
+        lambda data: data.update(version=2, command_id="after-the-seal", type="EmployerUpdated"),
+    )
     linked = Line(employer, 2, last.hash, link(last.hash, record), record)
     path = tmp_path / "appended.jsonl"
     path.write_bytes(_render([*lines, linked]))

@@ -25,10 +25,10 @@ from choice_workflow import (
     TransitionRefused,
 )
 from choice_workflow.audit import Item, Kind, replay, verify
-from choice_workflow.audit.chain import GENESIS, link
 from choice_workflow.domain.performance import PerformanceRecord
 from choice_workflow.domain.wages import WageRecord
 from choice_workflow.events import EventType, canonical_json
+from choice_workflow.events.chain import GENESIS, link
 from choice_workflow.lifecycle.corrections import Cause
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store.base import Store

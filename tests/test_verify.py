@@ -35,7 +35,6 @@ from choice_workflow.audit import (
     replay,
     verify,
 )
-from choice_workflow.audit.chain import GENESIS, link
 from choice_workflow.audit.jsonl import HEADER, MAX_LINE
 from choice_workflow.events import (
     PROGRAM_STREAM,
@@ -49,6 +48,7 @@ from choice_workflow.events import (
     parse_instant,
     register_upcaster,
 )
+from choice_workflow.events.chain import GENESIS, link
 from choice_workflow.lifecycle.table import GRANT_LIFECYCLE
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store.base import Store
@@ -374,7 +374,7 @@ def test_replay_as_of_before_the_first_event_has_no_grants(scenario: Scenario) -
 
 
 class _CountingUuids:
-    """Stands in for the uuid module in choice_workflow.program: command ids 1, 2, ..."""
+    """Stands in for the uuid module of the unit of work, where every id is drawn: 1, 2, ..."""
 
     def __init__(self) -> None:
         self.n = 0
@@ -390,7 +390,7 @@ def test_replay_and_verify_agree_on_memory_sqlite_and_the_export(
     memory = MemoryStore()
     roots = []
     for store in (memory, sqlite_store):
-        monkeypatch.setattr("choice_workflow.program.uuid", _CountingUuids())
+        monkeypatch.setattr("choice_workflow.service.unit_of_work.uuid", _CountingUuids())
         roots.append(_scenario(store).program.seal(SEALER))
     exported = _export(memory)
     assert exported == _export(sqlite_store)  # one program, byte for byte

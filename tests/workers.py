@@ -266,3 +266,61 @@ def main(argv: Sequence[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+# -- races: processes started together on one command ---------------------------------
+
+
+def race(url: str, prefix: str, kind: str, index: int, barrier: Any, results: Any) -> None:
+    """One racer: opens its store, waits at ``barrier``, runs the ``kind`` command of
+    the race, and reports what it got (its result, or the type of its typed error)."""
+    store: SqlStore | None = None
+    try:
+        store = SqlStore(url, prefix=prefix)
+        clock = ManualClock(START.add(hours=1))
+        if kind == "start":
+            barrier.wait(timeout=120)
+            program = Program(store, clock=clock)
+            results.put({"index": index, "ok": program.rules.fingerprint})
+            return
+        program = Program(store, clock=clock)
+        barrier.wait(timeout=120)
+        results.put({"index": index, **_race_once(program, kind, index)})
+    except BaseException:
+        results.put({"index": index, "fatal": traceback.format_exc()})
+        raise
+    finally:
+        if store is not None:
+            store.dispose()
+
+
+def _race_once(program: Program, kind: str, index: int) -> dict[str, Any]:
+    try:
+        if kind == "open_cycle":
+            program.open_cycle(2, DIRECTOR, appropriation="100000.00", opens_at=START.add(years=2))
+            return {"ok": "opened"}
+        if kind == "register":
+            program.register_employer(sample_employer("E9", at=START), DEPARTMENT)
+            return {"ok": "registered"}
+        if kind == "approve":
+            grant = program.approve(f"A{index}", "30000.00", DIRECTOR)
+            return {"ok": str(grant.amount)}
+        if kind == "retry":
+            grant = program.accept("G1", employer_actor("E1"), command_id="accept-G1")
+            return {"ok": grant.state.value}
+        if kind == "refused":
+            for n in range(10):
+                try:
+                    program.approve(
+                        "G1", "10000.00", employer_actor("E1"), command_id=f"no-{index}-{n}"
+                    )
+                except ChoiceWorkflowError as refusal:
+                    if (
+                        type(refusal).__name__ != "NotPermitted"
+                        or "could not be logged" in refusal.reason
+                    ):
+                        return {"refused": f"{type(refusal).__name__}: {refusal}"}
+            return {"ok": "refused 10 times"}
+        raise ValueError(f"unknown race {kind!r}")
+    except ChoiceWorkflowError as refusal:
+        return {"refused": type(refusal).__name__}

@@ -209,7 +209,7 @@ def _export_grant(output: Output, store: SqlStore, url: str, grant_id: str, out:
     from choice_workflow.audit.records import export_grant
     from choice_workflow.errors import UnknownGrant
     from choice_workflow.events import PROGRAM_STREAM
-    from choice_workflow.program import Program
+    from choice_workflow.service.program import Program
 
     with store.transaction() as tx:
         started = tx.stream_version(PROGRAM_STREAM) > 0

@@ -28,9 +28,9 @@ from rich.progress import (
 from rich.table import Table
 
 from choice_workflow.audit import Finding, Item, Kind, Report, read_lines
+from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.state import State
 from choice_workflow.events import format_instant
-from choice_workflow.lifecycle.grant import Grant
-from choice_workflow.lifecycle.states import State
 from choice_workflow.store.sql import SqlStore
 from choice_workflow.time.instants import to_local
 

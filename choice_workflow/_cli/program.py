@@ -29,10 +29,10 @@ from choice_workflow._cli.output import (
     state_counts,
     states_table,
 )
-from choice_workflow.actors import Actor, Role
 from choice_workflow.audit import export_log, verify
-from choice_workflow.lifecycle.grant import Grant
-from choice_workflow.program import Program
+from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.grant import Grant
+from choice_workflow.service.program import Program
 from choice_workflow.store.sql import SqlStore
 from choice_workflow.store.urls import mask_url
 from choice_workflow.time.clock import SystemClock

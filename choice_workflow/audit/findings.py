@@ -34,6 +34,9 @@ class Kind(enum.Enum):
     """The recorded Rules do not match their recorded fingerprint."""
     TIME_IMPLAUSIBLE = "time_implausible"
     """An event happened after it was recorded, or a command's two instants differ."""
+    BACKDATED = "backdated"
+    """An event recorded before an earlier event of its stream, or a seal recorded
+    before events it covers (a clock set back, or a forged instant)."""
     PROJECTION_MISMATCH = "projection_mismatch"
     """A projection in the database differs from the replay of the log."""
     SEAL_MISMATCH = "seal_mismatch"
@@ -48,6 +51,7 @@ INTEGRITY = frozenset(
     {
         Kind.BROKEN_CHAIN, Kind.STREAM_GAP, Kind.DUPLICATE_VERSION, Kind.OUT_OF_ORDER,
         Kind.MALFORMED, Kind.COLUMN_MISMATCH, Kind.RULES_MISMATCH, Kind.TIME_IMPLAUSIBLE,
+        Kind.BACKDATED,
         Kind.PROJECTION_MISMATCH, Kind.SEAL_MISMATCH, Kind.ROOT_MISMATCH,
     }
 )  # fmt: skip

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from choice_workflow.audit.chain import GENESIS, link
 from choice_workflow.audit.jsonl import HEADER, line_of
+from choice_workflow.domain.employer import employer_from_data
 from choice_workflow.errors import ChoiceWorkflowError, UnknownGrant
 from choice_workflow.events import (
     CYCLE_STREAM_PREFIX,
@@ -36,12 +36,25 @@ from choice_workflow.events import (
     format_instant,
     money_text,
 )
+from choice_workflow.events.chain import GENESIS, link
+from choice_workflow.notices import build_notice
+from choice_workflow.projections.grants import evolve
 
 if TYPE_CHECKING:
-    from choice_workflow.lifecycle.grant import Grant
+    from choice_workflow.domain.grant import Grant
     from choice_workflow.notices import NoticeOfAward
-    from choice_workflow.program import Program
+    from choice_workflow.service.program import Program
     from choice_workflow.store.base import StoredEvent
+
+__all__ = [
+    "PACKAGE_FORMAT",
+    "PACKAGE_VERSION",
+    "ChainBroken",
+    "PackageRefused",
+    "RecordsPackage",
+    "export_grant",
+]
+
 
 PACKAGE_FORMAT = "choice_workflow-records"
 PACKAGE_VERSION = 1
@@ -169,9 +182,6 @@ def _sent_notices(
 ) -> list[tuple[int, NoticeOfAward, bool]]:
     """15(i): each notice sent, rendered again from the grant and the employer as they
     stood when it was sent, with whether its digest is the one the log recorded."""
-    from choice_workflow.domain.employer import employer_from_data
-    from choice_workflow.lifecycle.grant import evolve
-    from choice_workflow.notices import build_notice
 
     grant: Grant | None = None
     employer = None

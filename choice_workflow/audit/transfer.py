@@ -25,7 +25,7 @@ from choice_workflow.audit.findings import INTEGRITY
 from choice_workflow.audit.jsonl import LogFormatError, RawLine, parse_record, read_lines
 from choice_workflow.audit.verify import Item, Report, verify
 from choice_workflow.errors import ChoiceWorkflowError
-from choice_workflow.events import EventType, event_from_record
+from choice_workflow.events import event_from_record
 from choice_workflow.store.base import Store, StoredEvent, Transaction
 
 _BAD_DATA = (ValueError, TypeError, KeyError, ArithmeticError, RecursionError)
@@ -124,14 +124,7 @@ def _write(handle: IO[bytes], store: Store, report: Report, verified: bytes) -> 
                     "the file changed while it was imported",
                     hint="Import a copy that nothing else writes to.",
                 )
-            for grant in report.grants.values():
-                tx.put_grant(grant, new=True)
-                approved = report.rules is None or report.rules.award_counts.value == "approved"
-                counted = grant.approved_us if approved else grant.accepted_us
-                if counted is not None:
-                    tx.record_award(grant.employer_id, grant.id)
-            for cycle in report.cycles.values():
-                tx.put_cycle(cycle)
+            _project(tx, report)
     except (ImportRefused, LogFormatError):
         raise
     except ChoiceWorkflowError as exc:  # the store's own refusal (a second award, ...)
@@ -153,17 +146,27 @@ def _write(handle: IO[bytes], store: Store, report: Report, verified: bytes) -> 
         ) from None
 
 
-def _restore(tx: Transaction, line: RawLine) -> None:
-    from choice_workflow.domain.application import application_from_data
-    from choice_workflow.domain.employer import employer_from_data
+def _project(tx: Transaction, report: Report) -> None:
+    """The read models as verify folded them from the log (the same folds as the live
+    path: amendments, corrections and the ledger included)."""
+    state = report.state
+    assert state is not None  # noqa: S101 - verify always returns its read models
+    for employer in state.employers.values():
+        tx.put_employer(employer)
+    for grant in state.grant_map.values():
+        tx.put_grant(grant, new=True)
+    for grant_id, application in state.applications.items():
+        tx.put_application(grant_id, application)
+    for employer_id, grant_id in state.awards.items():
+        tx.record_award(employer_id, grant_id)
+    for cycle in state.cycles.values():
+        tx.put_cycle(cycle)
 
+
+def _restore(tx: Transaction, line: RawLine) -> None:
     try:
         event = event_from_record(parse_record(line.record))
         tx.restore(StoredEvent(line.position, event, line.record, line.prev_hash, line.hash))
-        if event.stream_id.startswith("employer:"):
-            tx.put_employer(employer_from_data(event.payload["employer"]))
-        elif event.type == EventType.APPLIED:
-            tx.put_application(event.stream_id, application_from_data(event.payload["application"]))
     except ImportRefused:
         raise
     except ChoiceWorkflowError as exc:

@@ -303,8 +303,8 @@ def validate_application(
     :class:`~choice_workflow.errors.InvalidInput` for an ``at`` that is not an aware
     instant.
     """
-    # Imported here: the checks import this module's models.
-    from choice_workflow.domain._application_checks import check_application
+    # Imported here: the checks import this module's models (a cycle otherwise).
+    from choice_workflow.domain._application_checks import check_application  # noqa: PLC0415 - the models and their checks import each other
 
     return check_application(
         app, employer=employer, at=at, rules=rules, required_other=tuple(required_other)
@@ -331,3 +331,13 @@ def application_from_data(data: object) -> Application:
     missing fiscal years) is for :func:`validate_application`.
     """
     return _codec.from_data(data, Application, application_cites)
+
+
+def application_changes(before: Application | None, after: Application | None) -> dict[str, Any]:
+    """15(b): the top-level fields of ``after`` (as data) that differ from ``before``:
+    what an amendment records. Empty when nothing changed or there is no ``after``."""
+    if after is None:
+        return {}
+    old = {} if before is None else application_to_data(before)
+    new = application_to_data(after)
+    return {k: v for k, v in new.items() if old.get(k) != v}

@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from choice_workflow.actors import Role
+from choice_workflow.domain.actors import Role
 from choice_workflow.errors import InvalidInput, NotPermitted, Problem
 
 CITE = "15(c)"
@@ -294,7 +294,7 @@ def read_break_data(
     """15(c): the mental and physical health break durations of ``records``, per
     employee and period, for the evaluator role only.
 
-    ``role`` is a role's value or a :class:`~choice_workflow.actors.Role` (a string
+    ``role`` is a role's value or a :class:`~choice_workflow.domain.actors.Role` (a string
     enum); anything but ``"evaluator"`` raises
     :class:`~choice_workflow.errors.NotPermitted`, because break durations are health
     data (DESIGN.md "Who may do what"). ``actor`` names the reader in the refusal.

@@ -38,6 +38,23 @@ from choice_workflow.domain.money import CENT, money_problem
 from choice_workflow.errors import InvalidInput, Problem
 from choice_workflow.rules import Base2, Rules
 
+__all__ = [
+    "COMMITTED_CITE",
+    "FLOOR_CITE",
+    "Floor",
+    "FloorTerm",
+    "Headcount",
+    "WageFinding",
+    "WageFindingKind",
+    "WageRecord",
+    "base1_on",
+    "base2_on",
+    "check_wages",
+    "floor_on",
+    "years_after",
+]
+
+
 HUNDRED = Decimal(100)
 
 FLOOR_CITE = "15(l)"

@@ -1,30 +1,20 @@
-"""The grant lifecycle: states, the one transition table, guards, the machine, the fold."""
+"""The grant lifecycle: the one transition table, its guards and the machine."""
 
-from choice_workflow.lifecycle.context import Command, Context
-from choice_workflow.lifecycle.grant import Grant, IllegalHistory, evolve
+from choice_workflow.domain.state import FINAL_STATES, State
+from choice_workflow.errors import TableError
+from choice_workflow.lifecycle.context import Context
 from choice_workflow.lifecycle.machine import LifecycleMachine, shared_machine
-from choice_workflow.lifecycle.states import FINAL_STATES, State
-from choice_workflow.lifecycle.table import (
-    GRANT_LIFECYCLE,
-    TableError,
-    Transition,
-    TransitionTable,
-    Wait,
-)
+from choice_workflow.lifecycle.table import GRANT_LIFECYCLE, Transition, TransitionTable, Wait
 
 __all__ = [
     "FINAL_STATES",
     "GRANT_LIFECYCLE",
-    "Command",
     "Context",
-    "Grant",
-    "IllegalHistory",
     "LifecycleMachine",
     "State",
     "TableError",
     "Transition",
     "TransitionTable",
     "Wait",
-    "evolve",
     "shared_machine",
 ]

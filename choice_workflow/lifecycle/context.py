@@ -1,55 +1,46 @@
-"""What a guard sees: the command, and a read-only snapshot loaded by the service."""
+"""What a guard sees: a read-only snapshot the command's context loader builds.
+
+A guard takes ``(state, command, context, rules, now)``: the grant (None before it
+exists), the typed command (a frozen attrs instance of :mod:`choice_workflow.commands`),
+this snapshot, the Rules in force and the command's instant. The store re-checks what
+the snapshot assumed (the grant's version, the employer's grants, the cycle's funds)
+inside the command's transaction.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-from choice_workflow.actors import Actor
-
-if TYPE_CHECKING:
-    from choice_workflow.allocation import Cycle
-    from choice_workflow.domain.application import Application
-    from choice_workflow.domain.eligibility import PriorGrant
-    from choice_workflow.domain.employer import Employer
-    from choice_workflow.lifecycle.grant import Grant
-    from choice_workflow.rules import Rules
-
-
-def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value))
+from choice_workflow.domain.actors import Actor
+from choice_workflow.domain.application import Application
+from choice_workflow.domain.cycle import Cycle
+from choice_workflow.domain.eligibility import PriorGrant
+from choice_workflow.domain.employer import Employer
+from choice_workflow.domain.grant import Grant
+from choice_workflow.rules import Rules
+from choice_workflow.time.instants import from_us
 
 
-@attrs.frozen
-class Command:
-    """A request to run ``name`` on grant ``grant_id``, by ``actor``, with ``params``.
-
-    Params are already parsed (Decimal amounts, aware instants)."""
-
-    name: str
-    grant_id: str
-    actor: Actor
-    command_id: str
-    params: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
-
-
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Context:
-    """A read-only snapshot of what a command's guards may look at.
+    """A read-only snapshot of what a command's guards and decision may look at."""
 
-    The store re-checks what it assumed (the grant's version, the employer's grants,
-    the cycle's funds) inside the command's transaction.
-    """
-
+    actor: Actor | None = None
+    """Who runs the command (separation of duties, dual authorization, referrals)."""
     employer: Employer | None = None
     application: Application | None = None
+    """The application to judge (15(b)): the one applied with, or the amended one."""
+    previous_application: Application | None = None
+    """An amendment's application as it stands before it."""
     prior_grants: tuple[PriorGrant, ...] = ()
     """The employer's other grants (10(3), 15(g))."""
+    cycle: Cycle | None = None
+    """The cycle the command acts on, or the grant's cycle."""
     cycle_opening: dt.datetime | None = None
     """When the grant's cycle opened (15(f)); None: cycle 1 at the first award date."""
     cycle_one_opening: dt.datetime | None = None
@@ -67,12 +58,13 @@ class Context:
     stream_types: tuple[str, ...] = ()
     """The types of the grant's events by version (index 0 is version 1), for commands
     that reference earlier events: a correction, a termination's evidence."""
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    """What one command's decision needs besides (the candidates of a selection, the
+    stream heads of a seal, a computed evaluation), by name."""
 
 
 def prior_grants(grant_id: str, employers_grants: Iterable[Grant]) -> tuple[PriorGrant, ...]:
     """10(3), 15(g): the employer's other grants, as far as the one-grant rule cares."""
-    from choice_workflow.domain.eligibility import PriorGrant
-
     return tuple(
         PriorGrant(
             grant_id=g.id, approved=g.approved_us is not None, accepted=g.accepted_us is not None
@@ -85,6 +77,7 @@ def prior_grants(grant_id: str, employers_grants: Iterable[Grant]) -> tuple[Prio
 def approval_context(
     grant: Grant,
     *,
+    actor: Actor | None,
     employer: Employer | None,
     application: Application | None,
     employers_grants: Iterable[Grant],
@@ -93,15 +86,14 @@ def approval_context(
     rules: Rules,
     application_checked: bool = False,
 ) -> Context:
-    """What an approval's guards see: one builder for the Program (from the store) and
-    for verify (from the replay), so that both judge an approval alike."""
-    from choice_workflow.lifecycle.grant import from_us
-
+    """What an approval's guards see, from the store or from verify's replay alike."""
     return Context(
+        actor=actor,
         employer=employer,
         application=application,
         prior_grants=prior_grants(grant.id, employers_grants),
         required_other=rules.required_other,
+        cycle=cycle,
         cycle_opening=None if cycle is None else from_us(cycle.opens_us),
         cycle_one_opening=None if cycle_one is None else from_us(cycle_one.opens_us),
         funds_available=None if cycle is None else cycle.available,

@@ -22,7 +22,28 @@ from typing import Any
 import attrs
 import pendulum
 
+from choice_workflow.domain.recorded import (
+    headcount_from_data,
+    performance_from_data,
+    wage_from_data,
+)
 from choice_workflow.events import Event, EventType
+
+__all__ = [
+    "CAUSE_CITES",
+    "CAUSE_EVIDENCE",
+    "CORRECTABLE",
+    "NOT_CORRECTABLE_HINTS",
+    "Cause",
+    "Correction",
+    "EffectiveRecord",
+    "change_of",
+    "correction_of",
+    "corrections",
+    "effective_records",
+    "replacement_problems",
+]
+
 
 CORRECTABLE: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -53,12 +74,6 @@ def replacement_problems(kind: str, replacement: Mapping[str, Any]) -> list[str]
     """What is wrong with ``replacement`` as the corrected fields of a ``kind`` event:
     each field must read as that kind's data (wage records for a wage report, not
     performance records). Empty when it reads."""
-    from choice_workflow.domain.recorded import (
-        headcount_from_data,
-        performance_from_data,
-        wage_from_data,
-    )
-
     readers: dict[tuple[str, str], Any] = {
         (EventType.WAGES_RECORDED, "records"): lambda v: [wage_from_data(r) for r in v],
         (EventType.PERFORMANCE_RECORDED, "records"): lambda v: [

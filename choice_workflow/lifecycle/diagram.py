@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from choice_workflow.lifecycle.states import State
+from choice_workflow.domain.state import State
+from choice_workflow.errors import InvalidInput, Problem
 from choice_workflow.lifecycle.table import GRANT_LIFECYCLE, TransitionTable
 
 
@@ -72,7 +73,6 @@ def diagram(
         return mermaid(table)
     if format == "dot":
         return dot(table)
-    from choice_workflow.errors import InvalidInput, Problem
 
     raise InvalidInput(
         [Problem((), f"unknown diagram format {format!r}", "Use 'mermaid' or 'dot'.", "format")]

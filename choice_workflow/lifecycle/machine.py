@@ -10,20 +10,18 @@ its one condition), whether the command goes ahead and where the grant goes.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pendulum
 from transitions import Machine, MachineError
 
-from choice_workflow.actors import Actor, Role
-from choice_workflow.errors import NotPermitted, Problem, TransitionRefused
-from choice_workflow.lifecycle.states import State
+from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.state import State
+from choice_workflow.errors import Problem, TransitionRefused
+from choice_workflow.lifecycle.compiled import source_problem
+from choice_workflow.lifecycle.context import Context
 from choice_workflow.lifecycle.table import GRANT_LIFECYCLE, Transition, TransitionTable
-
-if TYPE_CHECKING:
-    from choice_workflow.lifecycle.context import Command, Context
-    from choice_workflow.lifecycle.grant import Grant
-    from choice_workflow.rules import Rules
+from choice_workflow.rules import Rules
 
 _CREATED = "_created"  # the pseudo-state a creating trigger (apply) leaves
 
@@ -79,114 +77,40 @@ class LifecycleMachine:
             send_event=True,
         )
 
-    def check_role(self, spec: Transition, actor: Actor, employer_id: str | None) -> Problem | None:
-        """The refusal of ``actor`` for ``spec`` (role, own employer), or None."""
-        if actor.role not in spec.roles:
-            allowed = ", ".join(sorted(r.value for r in spec.roles))
-            return Problem(
-                (),
-                f"role {actor.role.value} may not {spec.trigger}",
-                f"Allowed: {allowed}.",
-                "actor",
-            )
-        if (
-            spec.own_only
-            and actor.role is Role.EMPLOYER
-            and employer_id is not None
-            and actor.employer_id != employer_id
-        ):
-            return Problem(
-                (),
-                f"employer {actor.employer_id} may not act on another employer's grant",
-                "An employer acts on its own grants only.",
-                "actor",
-            )
-        return None
-
-    def refusals(
+    def step(
         self,
-        command: Command,
+        row: Transition,
         grant: Grant | None,
-        context: Context,
-        rules: Rules,
-        now: pendulum.DateTime,
-    ) -> tuple[Problem, ...]:
-        """Every reason ``command`` may not run now (empty: it may). Never raises for a
-        refusal; this is what ``may_<command>()`` returns."""
-        spec = self.table.by_trigger[command.name]
-        role = self.check_role(
-            spec, command.actor, grant.employer_id if grant else command.params.get("employer_id")
-        )
-        if role is not None:
-            return (role,)
-        state = self._source_problem(spec, grant)
-        if state is not None:
-            return (state,)
-        problems: list[Problem] = []
-        for guard in spec.guards:
-            problems.extend(guard(grant, command, context, rules, now))
-        return tuple(problems)
-
-    def run(
-        self,
-        command: Command,
-        grant: Grant | None,
+        command: Any,
         context: Context,
         rules: Rules,
         now: pendulum.DateTime,
     ) -> State:
-        """Run ``command`` on the machine; return the grant's next state.
+        """Run the row's trigger on the machine; return the grant's next state.
 
-        Raises :class:`NotPermitted` for a role the row does not allow and
-        :class:`TransitionRefused` with every failed guard otherwise; never a bare
-        ``MachineError``.
+        Raises :class:`TransitionRefused` with every refusal (the source state, every
+        failed guard), never a bare ``MachineError``.
         """
-        spec = self.table.by_trigger[command.name]
-        employer_id = grant.employer_id if grant else command.params.get("employer_id")
-        role = self.check_role(spec, command.actor, employer_id)
-        if role is not None:
-            raise NotPermitted(
-                command.name, command.actor.id, command.actor.role.value, role.reason, role.hint
-            )
-        state = self._source_problem(spec, grant)
+        state = source_problem(row, grant)
         if state is not None:
-            raise TransitionRefused(command.name, command.grant_id, [state])
+            raise TransitionRefused(row.trigger, _grant_id(grant, command), [state])
         cursor = _Cursor(grant.state.value if grant else _CREATED)
         try:
-            moved = self.machine.events[spec.trigger].trigger(
-                cursor,
-                spec=spec,
-                grant=grant,
-                command=command,
-                context=context,
-                rules=rules,
+            moved = self.machine.events[row.trigger].trigger(
+                cursor, spec=row, grant=grant, command=command, context=context, rules=rules,
                 now=now,
-            )
-        except MachineError as exc:  # pragma: no cover - _source_problem checks first
+            )  # fmt: skip
+        except MachineError as exc:  # pragma: no cover - source_problem checks first
             raise TransitionRefused(
-                command.name, command.grant_id, [Problem(spec.cites, str(exc), "")]
+                row.trigger, _grant_id(grant, command), [Problem(row.cites, str(exc), "")]
             ) from exc
         if not moved:
-            raise TransitionRefused(command.name, command.grant_id, cursor.problems)
+            raise TransitionRefused(row.trigger, _grant_id(grant, command), cursor.problems)
         return State(cursor.state)
 
-    @staticmethod
-    def _source_problem(spec: Transition, grant: Grant | None) -> Problem | None:
-        if grant is None:
-            if spec.sources:
-                return Problem(spec.cites, f"there is no grant to {spec.trigger}", "Apply first.")
-            return None
-        if not spec.sources:
-            return Problem(spec.cites, f"grant {grant.id} already exists", "Use a new grant id.")
-        if grant.state not in spec.sources:
-            allowed = ", ".join(sorted(s.value for s in spec.sources))
-            final = " (a final state)" if grant.state.is_final else ""
-            return Problem(
-                spec.cites,
-                f"the grant is {grant.state.value}{final}; {spec.trigger} needs {allowed}",
-                "Check the grant's state before this command.",
-            )
-        return None
+
+def _grant_id(grant: Grant | None, command: Any) -> str:
+    return grant.id if grant is not None else str(getattr(command, "grant_id", ""))
 
 
 _shared: LifecycleMachine | None = None

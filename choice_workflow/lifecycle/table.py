@@ -10,30 +10,24 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Any
 
 import attrs
 import pendulum
 
-from choice_workflow.actors import Role
-from choice_workflow.errors import ChoiceWorkflowError, Problem
+from choice_workflow.domain.actors import Role
+from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.state import State
+from choice_workflow.errors import Problem, TableError
 from choice_workflow.events import EventType
 from choice_workflow.lifecycle import guards as g
-from choice_workflow.lifecycle.states import State
+from choice_workflow.lifecycle import guards_award as ga
+from choice_workflow.lifecycle.context import Context
+from choice_workflow.rules import Rules
 
-if TYPE_CHECKING:
-    from choice_workflow.lifecycle.context import Command, Context
-    from choice_workflow.lifecycle.grant import Grant
-    from choice_workflow.rules import Rules
-
-Guard = Callable[
-    ["Grant | None", "Command", "Context", "Rules", pendulum.DateTime], Iterable[Problem]
-]
-"""A pure predicate: returns the refusals (none when the command may go ahead)."""
-
-
-class TableError(ChoiceWorkflowError):
-    """The transition table is inconsistent; the message names the state or trigger."""
+Guard = Callable[[Grant | None, Any, Context, Rules, pendulum.DateTime], Iterable[Problem]]
+"""A pure predicate of (grant, typed command, context, rules, instant): returns the
+refusals (none when the command may go ahead)."""
 
 
 @attrs.frozen
@@ -179,7 +173,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.AMENDED,
             _EMPLOYER,
             ("15(b)",),
-            (g.reason_given, g.amendment_valid, g.application_complete),
+            (ga.reason_given, ga.amendment_valid, g.application_complete),
             description="The employer amends its application while it is still applied: "
             "the changed fields and the reason, never an edit.",
         ),
@@ -190,7 +184,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.DENIED,
             frozenset({Role.DEPARTMENT, Role.DIRECTOR}),
             ('10 "Eligible employer"', "15(b)"),
-            (g.reason_given,),
+            (ga.reason_given,),
             description="The application is denied, with its reason.",
         ),
         Transition(
@@ -256,7 +250,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.NOTICE_CONFIRMED,
             frozenset({Role.DEPARTMENT}),
             ("15(i)", "15(j)"),
-            (g.notice_not_yet_confirmed, g.confirmation_plausible),
+            (ga.notice_not_yet_confirmed, ga.confirmation_plausible),
             description="The notice of approval is confirmed by address of record or email; "
             "the 48-hour window starts (15(i), 15(j)).",
         ),
@@ -267,7 +261,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.NOTICE_SENT,
             frozenset({Role.DEPARTMENT}),
             ("15(i)",),
-            (g.notice_channel_known,),
+            (ga.notice_channel_known,),
             description="The Department sends the notice of award to the employer's address "
             "of record or email in force at that moment (15(i)).",
         ),
@@ -278,7 +272,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.ACCEPTED,
             _EMPLOYER,
             ("15(j)",),
-            (g.within_acceptance_window,),
+            (ga.within_acceptance_window,),
             description="The grantee accepts within 48 hours (15(j)).",
         ),
         Transition(
@@ -298,7 +292,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.FORFEITED,
             frozenset({Role.SYSTEM}),
             ("15(j)",),
-            (g.acceptance_window_passed,),
+            (ga.acceptance_window_passed,),
             own_only=False,
             description="The sweep forfeits an approval whose 48 hours have passed (15(j)).",
         ),
@@ -309,7 +303,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.TRANSITION_BEGUN,
             frozenset({Role.EMPLOYER, Role.DEPARTMENT}),
             ("15(i)",),
-            (g.notice_confirmed, g.transition_start_in_window),
+            (ga.notice_confirmed, ga.transition_start_in_window),
             description="The grantee starts its transition to the minimum wage (15(i)).",
         ),
         Transition(
@@ -319,7 +313,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.TECHNICAL_ASSISTANCE,
             frozenset({Role.DEPARTMENT}),
             ("90",),
-            (g.description_given,),
+            (ga.description_given,),
             description="The Department records technical assistance (Section 90, MWL 5(b)).",
         ),
         Transition(
@@ -340,7 +334,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.WAGES_RECORDED,
             _EMPLOYER,
             ("15(l)", "15(a)(1)", "20(a)(1)"),
-            (g.records_not_in_the_future,),
+            (ga.records_not_in_the_future,),
             description="The grantee records dated hourly wages of pseudonymous employees.",
         ),
         Transition(
@@ -350,7 +344,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.HEADCOUNT_RECORDED,
             _EMPLOYER,
             ("20(a)(1)",),
-            (g.records_not_in_the_future,),
+            (ga.records_not_in_the_future,),
             description="The grantee records a quarter's employment counts.",
         ),
         Transition(
@@ -360,7 +354,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.PERFORMANCE_RECORDED,
             frozenset({Role.EVALUATOR}),
             ("15(c)",),
-            (g.records_not_in_the_future,),
+            (ga.records_not_in_the_future,),
             own_only=False,
             description="The evaluator records standard level work performance (15(c)).",
         ),
@@ -371,7 +365,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.TERMINATED,
             frozenset({Role.DIRECTOR}),
             ("15(b)(11)(C)", "15(c)", "15(l)"),
-            (g.reason_given, g.termination_cause, g.repayment_ordered_within_paid),
+            (ga.reason_given, ga.termination_cause, ga.repayment_ordered_within_paid),
             description="The Director terminates the grant for a false assurance "
             "(15(b)(11)(C)), for failing the standard level work performance (15(c)) or "
             "the wage floors (15(l)), or for other documented cause; the undisbursed amount "
@@ -384,7 +378,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.REPAYMENT_RECEIVED,
             frozenset({Role.DEPARTMENT}),
             ("15(a)",),
-            (g.repayment_within_outstanding,),
+            (ga.repayment_within_outstanding,),
             own_only=False,
             description="The Department records a repayment of a terminated grant's "
             "receivable; it returns to the cycle's funds.",
@@ -396,7 +390,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.EVALUATED,
             frozenset({Role.EVALUATOR}),
             ("20(a)(1)", "20(a)(2)"),
-            (g.evaluation_given,),
+            (ga.evaluation_given,),
             description="The evaluation of Section 20(a) is recorded.",
         ),
         Transition(
@@ -406,7 +400,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.CLOSED_OUT,
             frozenset({Role.DEPARTMENT, Role.DIRECTOR}),
             ("15(f)", "20(a)(1)", "15(m)", "2 CFR 200.334"),
-            (g.closeout_complete,),
+            (ga.closeout_complete,),
             own_only=False,
             description="At the end of the 3-year period (15(f)) the grant is closed out once "
             "its final disbursement, final wage report and evaluation are recorded; unspent "
@@ -420,7 +414,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.CORRECTED,
             frozenset({Role.EMPLOYER, Role.DEPARTMENT, Role.EVALUATOR}),
             ("20(a)(1)",),
-            (g.reason_given, g.correction_valid),
+            (ga.reason_given, ga.correction_valid),
             description="A recorded fact is corrected by a new event that references the "
             "event it corrects, with actor and reason; nothing is edited.",
         ),
@@ -431,7 +425,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.HOLD_PLACED,
             frozenset({Role.DEPARTMENT, Role.DIRECTOR}),
             ("2 CFR 200.334",),
-            (g.reason_given, g.hold_changes),
+            (ga.reason_given, ga.hold_changes),
             own_only=False,
             description="A litigation or audit hold suspends the grant's record retention.",
         ),
@@ -442,7 +436,7 @@ GRANT_LIFECYCLE = TransitionTable(
             EventType.HOLD_RELEASED,
             frozenset({Role.DEPARTMENT, Role.DIRECTOR}),
             ("2 CFR 200.334",),
-            (g.reason_given, g.hold_changes),
+            (ga.reason_given, ga.hold_changes),
             own_only=False,
             description="The hold ends; the retention period runs again.",
         ),

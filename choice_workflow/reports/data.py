@@ -30,10 +30,10 @@ import pendulum
 
 from choice_workflow.domain.application import DISABILITY_CATEGORIES
 from choice_workflow.domain.counties import CountyTable
+from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.privacy import SuppressedTable, suppress
 from choice_workflow.events import EventType, format_instant
 from choice_workflow.lifecycle.corrections import change_of
-from choice_workflow.lifecycle.grant import Grant
 from choice_workflow.reports.evaluations import (
     EVALUATED,
     GRANT_HOLDERS,
@@ -58,7 +58,7 @@ from choice_workflow.time.calendar import grant_period_end
 from choice_workflow.time.instants import zone
 
 if TYPE_CHECKING:
-    from choice_workflow.program import Program
+    from choice_workflow.service.program import Program
 
 
 def _money(value: Decimal | None) -> str | None:

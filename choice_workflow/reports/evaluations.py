@@ -40,11 +40,11 @@ from choice_workflow.domain.evaluation import (
 )
 from choice_workflow.domain.privacy import SuppressedTable, min_max_allowed, suppress
 from choice_workflow.domain.recorded import headcount_from_data
+from choice_workflow.domain.state import State
 from choice_workflow.domain.wages import Headcount
 from choice_workflow.errors import InvalidInput
 from choice_workflow.events import EventType
 from choice_workflow.lifecycle.corrections import effective_records
-from choice_workflow.lifecycle.states import State
 from choice_workflow.reports.source import ProgramLog
 
 EVALUATED = "evaluated"

@@ -27,7 +27,7 @@ from choice_workflow.store.base import Store
 from choice_workflow.time.calendar import final_report_due, first_award_instant, grant_period_end
 
 if TYPE_CHECKING:
-    from choice_workflow.program import Program
+    from choice_workflow.service.program import Program
 
 CITE = "20(b)"
 TITLE = "Final report on the evaluation of grants"

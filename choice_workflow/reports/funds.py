@@ -5,11 +5,11 @@
 among geographic areas of the State and shall take into account rural and urban
 diversity" (15(d)) "... among eligible employers ... serving different numbers of
 individuals" (15(e)). Each grant falls in its employer's stratum
-(:func:`~choice_workflow.allocation.stratum_of`) as the log records the employer.
+(:func:`~choice_workflow.domain.selection.stratum_of`) as the log records the employer.
 
 A grant is an award once approved, until it is declined, withdrawn or forfeited (the
 default reading of 15(g), ``AwardCounts.APPROVED``); what it holds of its cycle and
-what it has been paid come from :func:`~choice_workflow.allocation.held` and the
+what it has been paid come from :func:`~choice_workflow.domain.cycle.held` and the
 grant's disbursements, so that per cycle ``reserved + disbursed - repaid`` is the
 ledger of 15(a). A close-out returns what its grant left unspent; funds released after
 the cycle's last award (so far) are reported as lapsed. Counts here are of employers and grants, not of people: they are published
@@ -24,10 +24,11 @@ from typing import Any
 
 import attrs
 
-from choice_workflow.allocation import held, size_band, stratum_of
 from choice_workflow.domain.counties import CountyTable
-from choice_workflow.lifecycle.grant import Grant
-from choice_workflow.lifecycle.states import State
+from choice_workflow.domain.cycle import held
+from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.selection import size_band, stratum_of
+from choice_workflow.domain.state import State
 from choice_workflow.reports.source import ProgramLog
 
 ZERO = Decimal("0.00")

@@ -38,7 +38,7 @@ from choice_workflow.store.base import Store
 from choice_workflow.time.calendar import task_force_report_due
 
 if TYPE_CHECKING:
-    from choice_workflow.program import Program
+    from choice_workflow.service.program import Program
 
 CITE = "35(c)"
 TITLE = "Competitive Integrated Employment Task Force: progress report"

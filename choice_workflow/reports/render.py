@@ -6,6 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
 from choice_workflow.errors import InvalidInput, Problem
+from choice_workflow.reports.render_csv import render_csv
+from choice_workflow.reports.render_html import render_html
+from choice_workflow.reports.render_json import render_json
+from choice_workflow.reports.render_md import render_markdown
 
 if TYPE_CHECKING:
     from choice_workflow.reports.final import FinalReport
@@ -20,20 +24,12 @@ def render(report: FinalReport | TaskForceReport, format: Format) -> str:
     """``report`` in ``format``: ``"html"`` (one self-contained page with charts),
     ``"md"`` (Markdown), ``"csv"`` (one line per cell) or ``"json"`` (its data)."""
     if format == "json":
-        from choice_workflow.reports.render_json import render_json
-
         return render_json(report)
     if format == "html":
-        from choice_workflow.reports.render_html import render_html
-
         return render_html(report.document())
     if format == "md":
-        from choice_workflow.reports.render_md import render_markdown
-
         return render_markdown(report.document())
     if format == "csv":
-        from choice_workflow.reports.render_csv import render_csv
-
         return render_csv(report.document())
     raise InvalidInput(
         [

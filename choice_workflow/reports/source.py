@@ -2,7 +2,7 @@
 
 Reports of Sections 20(b) and 35(c) are producible "as of" any instant: the program as
 the log stood then, never the wall clock. :func:`read_program_log` reads a
-:class:`~choice_workflow.program.Program`, a store or an exported JSON Lines log, leaves
+:class:`~choice_workflow.service.program.Program`, a store or an exported JSON Lines log, leaves
 out every event recorded after ``as_of`` (as :func:`~choice_workflow.audit.replay`
 does), rebuilds the grants with that replay, and keeps what the reports need beside
 them: employers (15(d), 15(e)), applications (15(b)(1), 15(b)(13)), appropriations
@@ -24,10 +24,9 @@ import pendulum
 from choice_workflow.audit import read_lines, replay
 from choice_workflow.domain.application import (
     Application,
-    application_from_data,
-    application_to_data,
 )
-from choice_workflow.domain.employer import Employer, employer_from_data
+from choice_workflow.domain.employer import Employer
+from choice_workflow.domain.grant import Grant
 from choice_workflow.errors import ChoiceWorkflowError, InvalidInput, Problem
 from choice_workflow.events import (
     CYCLE_STREAM_PREFIX,
@@ -35,18 +34,16 @@ from choice_workflow.events import (
     SEAL_STREAM,
     SECURITY_STREAM,
     Event,
-    EventType,
     event_from_record,
     format_instant,
 )
-from choice_workflow.lifecycle.grant import Grant
 from choice_workflow.rules import Rules
 from choice_workflow.store.base import Store
 from choice_workflow.time.clock import Clock
 from choice_workflow.time.instants import ensure_instant
 
 if TYPE_CHECKING:
-    from choice_workflow.program import Program
+    from choice_workflow.service.program import Program
 
 _NOT_GRANTS = (PROGRAM_STREAM, SECURITY_STREAM, SEAL_STREAM)
 
@@ -89,7 +86,7 @@ def read_program_log(
     """The program of ``source`` as of ``as_of`` (an aware instant; events recorded
     after it are left out).
 
-    ``source`` is a :class:`~choice_workflow.program.Program`, a
+    ``source`` is a :class:`~choice_workflow.service.program.Program`, a
     :class:`~choice_workflow.store.base.Store` or the path of a JSON Lines log
     (``choice-workflow export``). ``as_of`` may be left out for a Program only: its
     clock's instant is taken. A log that holds no program (no recorded Rules) is
@@ -129,40 +126,24 @@ def read_program_log(
                 )
             ]
         )
+    state = report.state
+    assert state is not None  # noqa: S101 - replay always returns its read models
     events: dict[str, list[Event]] = {}
-    employers: dict[str, Employer] = {}
-    applications: dict[str, Application] = {}
-    appropriations: dict[int, Decimal] = {}
     for event in _events(store_or_path):
         if event.recorded_at > instant:
             continue
         stream = event.stream_id
-        if stream in _NOT_GRANTS:
+        if stream in _NOT_GRANTS or stream.startswith(("employer:", CYCLE_STREAM_PREFIX)):
             continue
-        if stream.startswith("employer:"):
-            employer = _employer(event)
-            if employer is not None:
-                employers[employer.id] = employer
-        elif stream.startswith(CYCLE_STREAM_PREFIX):
-            _appropriation(event, appropriations)
-        else:
-            events.setdefault(stream, []).append(event)
-            if event.type == EventType.APPLIED:
-                application = _application(event)
-                if application is not None:
-                    applications[stream] = application
-            elif event.type == EventType.AMENDED and stream in applications:
-                amended = _amended(applications[stream], event)
-                if amended is not None:
-                    applications[stream] = amended
+        events.setdefault(stream, []).append(event)
     return ProgramLog(
         as_of=instant,
         rules=rules,
         grants=dict(report.grants),
         events={gid: tuple(found) for gid, found in events.items() if gid in report.grants},
-        employers=employers,
-        applications=applications,
-        appropriations=appropriations,
+        employers=dict(state.employers),
+        applications={g: a for g, a in state.applications.items() if g in report.grants},
+        appropriations={n: c.appropriation for n, c in state.cycles.items()},
         replay_findings=len(report.findings),
     )
 
@@ -197,37 +178,3 @@ def _events(source: Store | str | Path) -> Iterator[Event]:
             yield event_from_record(json.loads(line.record))
         except (ValueError, TypeError, KeyError, ChoiceWorkflowError):
             continue  # unreadable: the replay counted it among its findings
-
-
-def _employer(event: Event) -> Employer | None:
-    try:
-        return employer_from_data(event.payload["employer"])
-    except (InvalidInput, KeyError):
-        return None
-
-
-def _application(event: Event) -> Application | None:
-    try:
-        return application_from_data(event.payload["application"])
-    except (InvalidInput, KeyError):
-        return None
-
-
-def _amended(before: Application, event: Event) -> Application | None:
-    """15(b): the application as an amendment leaves it (None when unreadable)."""
-    changes = event.payload.get("changes")
-    if not isinstance(changes, Mapping):
-        return None
-    try:
-        return application_from_data({**application_to_data(before), **changes})
-    except (InvalidInput, KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
-        return None
-
-
-def _appropriation(event: Event, appropriations: dict[int, Decimal]) -> None:
-    if event.type not in (EventType.CYCLE_OPENED, EventType.APPROPRIATION_SET):
-        return
-    try:
-        appropriations[int(event.payload["cycle"])] = Decimal(str(event.payload["appropriation"]))
-    except (KeyError, TypeError, ValueError, ArithmeticError):
-        return

@@ -9,20 +9,38 @@ cannot both win: the loser gets :class:`~choice_workflow.errors.ConcurrencyConfl
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from choice_workflow.lifecycle.states import State
+from choice_workflow.domain.state import State
 
 if TYPE_CHECKING:
-    from choice_workflow.allocation import Cycle
     from choice_workflow.domain.application import Application
+    from choice_workflow.domain.cycle import Cycle
     from choice_workflow.domain.employer import Employer
+    from choice_workflow.domain.grant import Grant
     from choice_workflow.events import Event
-    from choice_workflow.lifecycle.grant import Grant
+
+__all__ = [
+    "Item",
+    "Store",
+    "StoredEvent",
+    "StreamHead",
+    "Transaction",
+]
+
+
+@attrs.frozen
+class StreamHead:
+    """A stream's last event: its version, its hash and when it was recorded
+    (microseconds since the epoch, UTC)."""
+
+    version: int
+    hash: str
+    recorded_us: int
 
 
 @attrs.frozen
@@ -35,6 +53,18 @@ class StoredEvent:
     record: bytes
     prev_hash: str
     hash: str
+
+
+@attrs.frozen
+class Item:
+    """One stored event as verify reads it: the bytes that were hashed and their link."""
+
+    position: int
+    record: bytes
+    prev_hash: str
+    hash: str
+    columns: Mapping[str, Any] | None = None
+    """What a SQL store keeps beside the record (stream_id, version, ...), to compare."""
 
 
 class Transaction(abc.ABC):
@@ -51,6 +81,20 @@ class Transaction(abc.ABC):
     @abc.abstractmethod
     def stream_version(self, stream_id: str) -> int:
         """The version of a stream's last event (0 when empty)."""
+
+    @abc.abstractmethod
+    def head(self, stream_id: str) -> StreamHead | None:
+        """A stream's last event (None when the stream is empty)."""
+
+    @abc.abstractmethod
+    def stream_types(self, stream_id: str) -> tuple[str, ...]:
+        """The types of a stream's events by version (index 0 is version 1)."""
+
+    def lock_stream(self, stream_id: str) -> None:  # noqa: B027 - optional hook
+        """Hold off other writers of ``stream_id`` until this transaction ends (on
+        PostgreSQL an advisory lock; stores that run one transaction at a time need
+        nothing). Taken before a shared stream's head is read, so that no other writer
+        comes between the read and the write."""
 
     @abc.abstractmethod
     def stream_heads(self) -> list[tuple[str, int, str]]:
@@ -111,9 +155,12 @@ class Transaction(abc.ABC):
         """The application of a grant."""
 
     @abc.abstractmethod
-    def append(self, events: Sequence[Event]) -> None:
+    def append(
+        self, events: Sequence[Event], *, heads: Mapping[str, StreamHead | None] | None = None
+    ) -> None:
         """Add events; each stream must continue from its current version, else
-        :class:`~choice_workflow.errors.ConcurrencyConflict`."""
+        :class:`~choice_workflow.errors.ConcurrencyConflict`. ``heads`` are the streams'
+        heads the caller already read in this transaction (none read again)."""
 
     @abc.abstractmethod
     def restore(self, stored: StoredEvent) -> None:

@@ -5,21 +5,26 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from choice_workflow.audit.chain import GENESIS, link
+from choice_workflow.domain.state import State
 from choice_workflow.errors import ConcurrencyConflict, Problem, TransitionRefused
-from choice_workflow.lifecycle.states import State
-from choice_workflow.store.base import Store, StoredEvent, Transaction
+from choice_workflow.events.chain import GENESIS, link
+from choice_workflow.store.base import Store, StoredEvent, StreamHead, Transaction
+from choice_workflow.time.instants import to_us
 
 if TYPE_CHECKING:
-    from choice_workflow.allocation import Cycle
     from choice_workflow.domain.application import Application
+    from choice_workflow.domain.cycle import Cycle
     from choice_workflow.domain.employer import Employer
+    from choice_workflow.domain.grant import Grant
     from choice_workflow.events import Event
-    from choice_workflow.lifecycle.grant import Grant
+
+__all__ = [
+    "MemoryStore",
+]
 
 
 def _one_grant_refusal(employer_id: str, grant_id: str, earlier: str) -> TransitionRefused:
@@ -65,6 +70,19 @@ class _MemoryTransaction(Transaction):
             return self.versions[stream_id]
         events = self._s.streams.get(stream_id)
         return events[-1].version if events else 0
+
+    def head(self, stream_id: str) -> StreamHead | None:
+        staged = [e for e in self.events if e.stream_id == stream_id]
+        if staged:  # staged events have no hash before commit
+            last = staged[-1]
+            return StreamHead(last.version, "", to_us(last.recorded_at))
+        events = self._s.streams.get(stream_id)
+        if not events:
+            return None
+        return StreamHead(events[-1].version, self._s.heads[stream_id], self._s.recorded[stream_id])
+
+    def stream_types(self, stream_id: str) -> tuple[str, ...]:
+        return tuple(e.type for e in self.stream(stream_id))
 
     def stream_heads(self) -> list[tuple[str, int, str]]:
         heads = {k: (v[-1].version, self._s.heads[k]) for k, v in self._s.streams.items() if v}
@@ -124,7 +142,9 @@ class _MemoryTransaction(Transaction):
     def application(self, grant_id: str) -> Application | None:
         return self.applications_.get(grant_id) or self._s.applications.get(grant_id)
 
-    def append(self, events: Sequence[Event]) -> None:
+    def append(
+        self, events: Sequence[Event], *, heads: Mapping[str, StreamHead | None] | None = None
+    ) -> None:
         for e in events:
             current = self.stream_version(e.stream_id)
             if e.version != current + 1:
@@ -156,6 +176,8 @@ class MemoryStore(Store):
         self._lock = threading.RLock()
         self.log: list[StoredEvent] = []
         self.heads: dict[str, str] = {}
+        self.recorded: dict[str, int] = {}
+        """Each stream's latest recorded instant (microseconds)."""
         self.streams: dict[str, list[Event]] = defaultdict(list)
         self.by_command: dict[str, tuple[Event, ...]] = {}
         self.grants: dict[str, Grant] = {}
@@ -179,6 +201,9 @@ class MemoryStore(Store):
         for stored in tx.restored:
             e = stored.event
             self.heads[e.stream_id] = stored.hash
+            self.recorded[e.stream_id] = max(
+                self.recorded.get(e.stream_id, 0), to_us(e.recorded_at)
+            )
             self.log.append(
                 StoredEvent(len(self.log) + 1, e, stored.record, stored.prev_hash, stored.hash)
             )
@@ -189,6 +214,9 @@ class MemoryStore(Store):
             prev = self.heads.get(e.stream_id, GENESIS)
             digest = link(prev, record)
             self.heads[e.stream_id] = digest
+            self.recorded[e.stream_id] = max(
+                self.recorded.get(e.stream_id, 0), to_us(e.recorded_at)
+            )
             self.log.append(StoredEvent(len(self.log) + 1, e, record, prev, digest))
             self.streams[e.stream_id].append(e)
             by_command[e.command_id].append(e)

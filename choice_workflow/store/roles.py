@@ -128,7 +128,7 @@ def _apply(conn: Connection, tables: Tables, app_role: str, auditor_role: str) -
             f"roles are a PostgreSQL feature, not {conn.dialect.name}'s",
             hint="On SQLite, protect the database file instead (docs/security.md).",
         )
-    from psycopg import sql
+    from psycopg import sql  # noqa: PLC0415 - psycopg is the optional postgres extra
 
     def table(t: sa.Table) -> sql.Identifier:
         return sql.Identifier(t.schema, t.name) if t.schema else sql.Identifier(t.name)

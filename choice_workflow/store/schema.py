@@ -13,6 +13,8 @@ import re
 import attrs
 import sqlalchemy as sa
 
+from choice_workflow.errors import InvalidInput, Problem
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -44,7 +46,6 @@ def make_tables(prefix: str = "", schema: str | None = None) -> Tables:
 
     The prefix and schema become parts of identifiers (and of the triggers' DDL): they
     are checked here, so that nothing but letters, digits and underscores reach SQL."""
-    from choice_workflow.errors import InvalidInput, Problem
 
     bad = []
     if not re.fullmatch(r"[A-Za-z0-9_]{0,40}", prefix or ""):

@@ -14,16 +14,17 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from choice_workflow.actors import Actor, Role
-from choice_workflow.audit.chain import GENESIS, link
+from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.state import State
 from choice_workflow.errors import ConcurrencyConflict
 from choice_workflow.events import Event
-from choice_workflow.lifecycle.grant import Grant, to_us
-from choice_workflow.lifecycle.states import State
-from choice_workflow.program import Program
+from choice_workflow.events.chain import GENESIS, link
+from choice_workflow.projections.grants import fold as fold_grant
 from choice_workflow.samples import sample_application, sample_employer
+from choice_workflow.service.program import Program
 from choice_workflow.store.base import Store
 from choice_workflow.time.clock import ManualClock
+from choice_workflow.time.instants import to_us
 
 START = pendulum.datetime(2030, 7, 1, 9, tz="America/Chicago")
 DEPARTMENT = Actor("dol", Role.DEPARTMENT)
@@ -110,7 +111,7 @@ class StoreContract:
         grant = program.evaluate("G1", Actor("ev", Role.EVALUATOR), evaluation={"wages": "up"})
         assert State.EVALUATED == grant.state
         assert grant == program.grant("G1")
-        assert grant == Grant.from_events(program.events("G1"))
+        assert grant == fold_grant(program.events("G1"))
         assert sample_application("E1", at=START) == program.application("G1")
         assert sample_employer("E1", at=START) == program.employer("E1")
 

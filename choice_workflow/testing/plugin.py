@@ -7,7 +7,7 @@ fixtures (all function-scoped, none used unless requested):
   on July 1, 2030 (:data:`~choice_workflow.testing.scenarios.START`);
 - ``cw_store``: an empty store, in memory by default, or a SQLite file in the test's
   ``tmp_path``;
-- ``cw_program``: a :class:`~choice_workflow.program.Program` on ``cw_store`` and
+- ``cw_program``: a :class:`~choice_workflow.service.program.Program` on ``cw_store`` and
   ``cw_clock``, with the Rules of ``Rules.illinois()``;
 - ``cw_actors``: :class:`~choice_workflow.testing.scenarios.Actors`, one actor per
   role and ``cw_actors.employer("E1")``.
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from choice_workflow.program import Program
+    from choice_workflow.service.program import Program
     from choice_workflow.store.base import Store
     from choice_workflow.testing.scenarios import Actors
     from choice_workflow.time.clock import ManualClock
@@ -164,7 +164,7 @@ def fixture_cw_program(cw_store: Store, cw_clock: ManualClock) -> Program:
     No cycle is open: ``approve_and_accept`` and ``run_cycle`` open one, or call
     ``cw_program.open_cycle(1, cw_actors.director, appropriation=...)``.
     """
-    from choice_workflow.program import Program
+    from choice_workflow.service.program import Program
 
     return Program(cw_store, clock=cw_clock)
 

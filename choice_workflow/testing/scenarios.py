@@ -1,6 +1,6 @@
 """Scenario helpers: the usual steps of a grant's life in one call each, for tests.
 
-Plain functions of a :class:`~choice_workflow.program.Program`; they run the same
+Plain functions of a :class:`~choice_workflow.service.program.Program`; they run the same
 public commands an agency's code runs, so every guard of the Act still applies (a
 helper that would break a rule raises the library's own refusal). With the pytest
 plugin they pair with the ``cw_program`` and ``cw_actors`` fixtures::
@@ -22,13 +22,27 @@ from typing import Literal
 import attrs
 import pendulum
 
-from choice_workflow.actors import Actor, Role
-from choice_workflow.allocation import Selection
+from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.selection import Selection
 from choice_workflow.errors import ChoiceWorkflowError, InvalidInput, UnknownEmployer
-from choice_workflow.lifecycle.grant import Grant
-from choice_workflow.program import Program
 from choice_workflow.samples import sample_application, sample_employer
+from choice_workflow.service.program import Program
 from choice_workflow.time.clock import ManualClock
+
+__all__ = [
+    "ACTORS",
+    "COUNTIES",
+    "DEFAULT_APPROPRIATION",
+    "START",
+    "Actors",
+    "ScenarioError",
+    "advance_past_deadline",
+    "approve_and_accept",
+    "register_and_apply",
+    "run_cycle",
+]
+
 
 START = pendulum.datetime(2030, 7, 1, 9, tz="America/Chicago")
 """Where the ``cw_clock`` fixture starts: 9 a.m. in Chicago on July 1, 2030, the first
@@ -193,7 +207,7 @@ def run_cycle(
        in full); a ManualClock earlier than the cycle's opening moves to it.
     2. Registers ``employers`` (a number, named ``C<cycle>-E001``...; or their ids),
        spread over :data:`COUNTIES`, and applies for ``amount`` each.
-    3. Ranks them with :meth:`~choice_workflow.program.Program.select_awards`; the
+    3. Ranks them with :meth:`~choice_workflow.service.program.Program.select_awards`; the
        Director approves each proposal at its amount and the Department confirms its
        notice.
     4. ``accept="all"``: every proposal is accepted. ``"some"``: the 1st, 3rd, 5th ...

@@ -16,6 +16,12 @@ import pendulum
 from choice_workflow.errors import ClockError
 from choice_workflow.time.instants import ensure_instant, plus
 
+__all__ = [
+    "Clock",
+    "ManualClock",
+    "SystemClock",
+]
+
 
 @runtime_checkable
 class Clock(Protocol):

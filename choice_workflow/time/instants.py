@@ -96,3 +96,19 @@ def to_utc(value: dt.datetime) -> pendulum.DateTime:
 def to_local(value: dt.datetime, tz: str = "America/Chicago") -> pendulum.DateTime:
     """An aware instant shown in ``tz`` (America/Chicago by default)."""
     return ensure_instant(value).in_timezone(tz)
+
+
+_EPOCH_STD = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def to_us(instant: dt.datetime) -> int:
+    """An aware instant as integer microseconds since the Unix epoch."""
+    # stdlib subtraction: pendulum's returns an Interval, which is slower and does not
+    # floor-divide by a timedelta.
+    td = dt.datetime.__sub__(instant, _EPOCH_STD)
+    return (td.days * 86_400 + td.seconds) * 1_000_000 + td.microseconds
+
+
+def from_us(us: int) -> pendulum.DateTime:
+    """Integer microseconds since the Unix epoch as a pendulum instant in UTC."""
+    return utc_instant(_EPOCH_STD + dt.timedelta(microseconds=us))

@@ -6,6 +6,8 @@ import enum
 
 import attrs
 
+from choice_workflow.errors import InvalidInput, Problem
+
 
 class Role(enum.StrEnum):
     """The roles of the grant program."""
@@ -33,7 +35,6 @@ class Actor:
     employer_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        from choice_workflow.errors import InvalidInput, Problem
 
         problems = []
         if not isinstance(self.id, str) or not self.id.strip():

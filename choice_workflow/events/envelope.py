@@ -24,9 +24,9 @@ PROGRAM_STREAM = "program"
 SECURITY_STREAM = "security"
 """The stream of refused attempts (NotPermitted)."""
 SEAL_STREAM = "seal"
+"""The stream of seals: each lists every other stream's head and their Merkle root."""
 CYCLE_STREAM_PREFIX = "cycle:"
 """The stream of cycle N is ``cycle:N``: its opening, appropriations and selections."""
-"""The stream of seals: each lists every other stream's head and their Merkle root."""
 
 
 class EventType:

@@ -1,0 +1,218 @@
+"""The conformance side of verify: each recorded event judged as the command that
+wrote it, through the same registry the live path runs.
+
+For every event: the command that writes its type (exactly one), the stream it belongs
+in, the recorded role against the command's roles, then the command recovered from the
+event and decided again under the recorded Rules, at the recorded instant, with the
+context loaded from the read models as the log stood just before it (the same loaders
+the live path uses, over a :class:`~choice_workflow.projections.state.ProjectionState`).
+A refusal is a finding with the refusal's cites; a payload field that differs from
+the decision's is a finding with that field's cites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from choice_workflow.audit.findings import Kind
+from choice_workflow.commands.registry import Registry
+from choice_workflow.commands.spec import CommandSpec, Env, Target
+from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.counties import CountyTable
+from choice_workflow.errors import ChoiceWorkflowError, InvalidInput, TransitionRefused
+from choice_workflow.events import (
+    CYCLE_STREAM_PREFIX,
+    PROGRAM_STREAM,
+    SEAL_STREAM,
+    SECURITY_STREAM,
+    Event,
+    format_instant,
+)
+from choice_workflow.projections.state import ProjectionState
+from choice_workflow.rules import Rules
+from choice_workflow.store.base import Item
+
+Report = Callable[[Kind, str, Event | None, Item, tuple[str, ...]], None]
+_READ_ERRORS = (
+    ChoiceWorkflowError,
+    KeyError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    AttributeError,
+    LookupError,
+)
+
+
+def target_of(stream_id: str) -> Target:
+    """The kind of stream ``stream_id`` is."""
+    if stream_id == PROGRAM_STREAM:
+        return Target.PROGRAM
+    if stream_id == SEAL_STREAM:
+        return Target.SEAL
+    if stream_id == SECURITY_STREAM:
+        return Target.SECURITY
+    if stream_id.startswith("employer:"):
+        return Target.EMPLOYER
+    if stream_id.startswith(CYCLE_STREAM_PREFIX):
+        return Target.CYCLE
+    return Target.GRANT
+
+
+class Conformance:
+    """Judges each recorded command again."""
+
+    def __init__(self, registry: Registry, find: Report, counties: CountyTable) -> None:
+        self.registry = registry
+        self._find = find
+        self.counties = counties
+        self.judged = 0
+        """How many recorded commands were decided again."""
+
+    def judge(
+        self, item: Item, event: Event, state: ProjectionState, rules: Rules
+    ) -> Mapping[str, Any] | None:
+        """The findings of one event, judged against ``state`` (the log before it).
+        Returns the decision's payload when the recorded one differs from it (the fold
+        then goes on from the sound state, so that one forged field is one finding),
+        else None."""
+        spec = self.registry.by_event_type.get(event.type)
+        if spec is None:
+            if target_of(event.stream_id) is not Target.GRANT:  # the fold reports a grant's
+                self._find(
+                    Kind.ILLEGAL_TRANSITION, f"no command writes {event.type!r}", event, item, ()
+                )
+            return None
+        if target_of(event.stream_id) is not spec.target:
+            self._find(
+                Kind.ILLEGAL_TRANSITION,
+                f"{event.type} belongs in a {spec.target.value} stream, not {event.stream_id}",
+                event, item, spec.cites,
+            )  # fmt: skip
+            return None
+        try:
+            role = Role(event.actor_role)
+        except ValueError:
+            self._find(Kind.NOT_PERMITTED, f"unknown role {event.actor_role!r}", event, item, ())
+            return None
+        if role not in spec.roles:
+            self._find(
+                Kind.NOT_PERMITTED,
+                f"role {role.value} may not {spec.name}",
+                event,
+                item,
+                spec.cites,
+            )
+            return None
+        row = spec.transition
+        grant = state.grant(event.stream_id) if row is not None else None
+        if row is not None and (
+            (grant is None) != (not row.sources)
+            or (grant is not None and grant.state not in row.sources)
+        ):
+            return None  # the fold reports the illegal transition
+        self.judged += 1
+        return self._decide(item, event, spec, role, state, rules)
+
+    def _decide(
+        self, item: Item, event: Event, spec: CommandSpec, role: Role, state: ProjectionState,
+        rules: Rules,
+    ) -> Mapping[str, Any] | None:  # fmt: skip
+        try:
+            command = spec.recover(event, state)
+            current = spec.state(state, command)
+            owner = spec.owner(command, current)
+            actor = Actor(
+                event.actor_id, role, employer_id=(owner or "?") if role is Role.EMPLOYER else None
+            )
+            context = spec.load(
+                command, current, state, Env(rules=rules, counties=self.counties), actor
+            )
+        except _READ_ERRORS as exc:
+            self._find(
+                Kind.MALFORMED, f"the recorded command cannot be judged: {exc!r}", event, item, ()
+            )
+            return None
+        if spec.permission is not None:
+            denied = spec.permission(actor, command, current, context)
+            if denied is not None:
+                self._find(Kind.NOT_PERMITTED, denied.reason, event, item, denied.cites)
+        try:
+            emit = spec.decide(command, current, context, rules, event.recorded_at)
+        except (TransitionRefused, InvalidInput) as refused:
+            for problem in refused.problems:
+                self._find(Kind.GUARD_FAILED, problem.reason, event, item, problem.cites)
+            return None
+        except ChoiceWorkflowError as refused:
+            self._find(Kind.GUARD_FAILED, refused.reason, event, item, refused.cites)
+            return None
+        except _READ_ERRORS as exc:
+            self._find(
+                Kind.MALFORMED, f"the recorded command cannot be judged: {exc!r}", event, item, ()
+            )
+            return None
+        if emit.occurred_at is None and event.occurred_at < event.recorded_at:
+            self._find(
+                Kind.TIME_IMPLAUSIBLE,
+                f"{spec.name} happens when it is recorded, not at {format_instant(event.occurred_at)}",
+                event, item, (),
+            )  # fmt: skip
+        elif emit.occurred_at is not None and emit.occurred_at != event.occurred_at:
+            self._find(
+                Kind.GUARD_FAILED,
+                "the recorded occurred_at is not the command's",
+                event,
+                item,
+                spec.cites,
+            )
+        if spec.compare_payload and self._payload(item, event, spec, emit.payload):
+            return emit.payload
+        return None
+
+    def _payload(
+        self, item: Item, event: Event, spec: CommandSpec, decided: Mapping[str, Any]
+    ) -> bool:
+        """Whether the recorded payload differs from the decision's (a finding a field)."""
+        recorded = event.payload
+        differs = False
+        for key in sorted(set(recorded) | set(decided)):
+            if key not in recorded and key in spec.legacy_optional:
+                continue
+            mine, theirs = decided.get(key, _ABSENT), recorded.get(key, _ABSENT)
+            if _plain(mine) != _plain(theirs):
+                differs = True
+                template = spec.payload_reasons.get(key)
+                reason = (
+                    f"{spec.name}: the recorded {key} is {_brief(theirs)}; the command gives {_brief(mine)}"
+                    if template is None
+                    else template.format(recorded=theirs, decided=mine, p=recorded)
+                )
+                self._find(
+                    Kind.GUARD_FAILED,
+                    reason,
+                    event, item, spec.payload_cites.get(key, spec.cites),
+                )  # fmt: skip
+        return differs
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "absent"
+
+
+_ABSENT = _Absent()
+
+
+def _plain(value: Any) -> Any:
+    """A payload value as JSON would read it back (tuples as lists, proxies as dicts)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _brief(value: Any) -> str:
+    text = repr(_plain(value)) if value is not _ABSENT else "absent"
+    return text if len(text) <= 80 else text[:77] + "..."

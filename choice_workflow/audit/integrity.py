@@ -1,0 +1,175 @@
+"""The integrity side of verify: what the log's own rules (docs/audit-format.md) say of
+each stored event, whatever command wrote it.
+
+Each stream's hash chain over the stored bytes and its versions; the record's
+canonical form and the columns stored beside it; the instants (an event never occurs
+after it is recorded, a stream's recorded instants never go back, a seal is never
+older than what it covers); the recorded Rules against their fingerprint; and each
+seal's heads and root against the log before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from choice_workflow.audit.findings import Kind
+from choice_workflow.events import SEAL_STREAM, Event, EventType, canonical_json, parse_instant
+from choice_workflow.events.chain import GENESIS, head_leaf, link, merkle_root
+from choice_workflow.store.base import Item
+from choice_workflow.time.instants import from_us, to_us
+
+_COLUMN_KEYS = (
+    "stream_id",
+    "version",
+    "type",
+    "schema_version",
+    "actor_id",
+    "actor_role",
+    "command_id",
+)
+
+Report = Callable[[Kind, str, Event | None, Item, tuple[str, ...]], None]
+
+
+class Integrity:
+    """The integrity state of one pass: every stream's head and latest instant."""
+
+    def __init__(self, find: Report, *, canonical: bool) -> None:
+        self._find = find
+        self.canonical = canonical
+        """Whether records are checked for canonical form (verify with guards)."""
+        self.heads: dict[str, tuple[int, str]] = {}
+        self.latest: dict[str, int] = {}
+        """Each stream's latest recorded instant (microseconds)."""
+        self.newest = 0
+        """The latest recorded instant of the whole log so far (microseconds)."""
+        self.roots: set[str] = set()
+        self.seals = 0
+        self.last_root: str | None = None
+
+    def check(self, item: Item, event: Event, raw: dict[str, Any]) -> bool:
+        """Every integrity rule of one event; False when its chain breaks there (the
+        record is not one the log's writer linked: it is not judged as a command)."""
+        find = self._find
+        last_version, last_hash = self.heads.get(event.stream_id, (0, GENESIS))
+        linked = item.prev_hash == last_hash and link(item.prev_hash, item.record) == item.hash
+        if not linked:
+            find(Kind.BROKEN_CHAIN, "the hash chain of the stream breaks here", event, item, ())
+        if event.version == last_version:
+            find(Kind.DUPLICATE_VERSION, f"version {event.version} appears twice", event, item, ())
+        elif event.version < last_version:
+            find(
+                Kind.OUT_OF_ORDER,
+                f"version {event.version} follows {last_version}",
+                event,
+                item,
+                (),
+            )
+        elif event.version > last_version + 1:
+            find(
+                Kind.STREAM_GAP, f"versions {last_version + 1}-{event.version - 1} are missing",
+                event, item, (),
+            )  # fmt: skip
+        self.heads[event.stream_id] = (max(event.version, last_version), item.hash)
+        if self.canonical and item.record != _canonical(raw):
+            find(Kind.MALFORMED, "the record is not in canonical form", event, item, ())
+        self._instants(item, event)
+        if item.columns is not None:
+            self._columns(item, event, raw)
+        return linked
+
+    def _instants(self, item: Item, event: Event) -> None:
+        find = self._find
+        if event.occurred_at > event.recorded_at:
+            find(Kind.TIME_IMPLAUSIBLE, "the event occurred after it was recorded", event, item, ())
+        recorded = to_us(event.recorded_at)
+        before = self.latest.get(event.stream_id)
+        if before is not None and recorded < before:
+            find(
+                Kind.BACKDATED,
+                f"recorded at {event.recorded_at.isoformat()}, before the stream's event of "
+                f"{from_us(before).isoformat()}",
+                event, item, (),
+            )  # fmt: skip
+        if event.stream_id == SEAL_STREAM and recorded < self.newest:
+            find(
+                Kind.BACKDATED,
+                f"the seal is recorded at {event.recorded_at.isoformat()}, before events it "
+                f"covers (recorded up to {from_us(self.newest).isoformat()})",
+                event, item, (),
+            )  # fmt: skip
+        self.latest[event.stream_id] = max(recorded, before or recorded)
+        self.newest = max(self.newest, recorded)
+
+    def _columns(self, item: Item, event: Event, raw: dict[str, Any]) -> None:
+        assert item.columns is not None  # noqa: S101 - checked by the caller
+        for key in _COLUMN_KEYS:
+            if str(item.columns[key]) != str(raw.get(key, 1 if key == "schema_version" else None)):
+                self._find(
+                    Kind.COLUMN_MISMATCH, f"column {key} disagrees with the record", event, item, ()
+                )
+        upcast = raw.get("schema_version", 1) != event.schema_version
+        for key, field, parsed in (
+            ("occurred_us", "occurred_at", event.occurred_at),
+            ("recorded_us", "recorded_at", event.recorded_at),
+        ):
+            # The event's own instants are the record's, parsed once already, unless an
+            # upcaster rewrote the record.
+            instant = parse_instant(str(raw[field])) if upcast else parsed
+            if int(item.columns[key]) != to_us(instant):
+                self._find(
+                    Kind.COLUMN_MISMATCH, f"column {key} disagrees with the record", event, item, ()
+                )
+
+    def rules(self, item: Item, event: Event) -> None:
+        """The recorded Rules against their recorded fingerprint: of the Rules as
+        recorded (settings added by later versions, filled with their defaults when
+        read, do not change an old log's fingerprint)."""
+        if event.type != EventType.PROGRAM_STARTED:
+            return
+        try:
+            recorded = hashlib.sha256(canonical_json(dict(event.payload["rules"]))).hexdigest()
+        except (KeyError, TypeError, ValueError):
+            recorded = ""
+        if recorded != event.payload.get("fingerprint"):
+            self._find(
+                Kind.RULES_MISMATCH, "the recorded Rules do not match their fingerprint",
+                event, item, ("99",),
+            )  # fmt: skip
+
+    def seal(self, item: Item, event: Event, *, check: bool) -> None:
+        """A seal's heads and root against the log before it."""
+        self.seals += 1
+        root = str(event.payload.get("root", ""))
+        self.last_root = root
+        if not check:
+            return
+        heads = event.payload.get("heads")
+        actual = sorted((s, v, h) for s, (v, h) in self.heads.items() if s != SEAL_STREAM)
+        try:
+            recorded = [(str(s), int(v), str(h)) for s, v, h in heads]  # type: ignore[union-attr]  # checked by the except
+        except (TypeError, ValueError):
+            self._find(Kind.SEAL_MISMATCH, "the seal's heads cannot be read", event, item, ())
+            return
+        if recorded != actual:
+            differ = sorted({s for s, _, _ in set(recorded) ^ set(actual)})
+            self._find(
+                Kind.SEAL_MISMATCH,
+                f"the seal's heads differ from the log for {', '.join(differ[:5])}",
+                event, item, (),
+            )  # fmt: skip
+        if merkle_root([head_leaf(*h) for h in recorded]).hex() != root:
+            self._find(
+                Kind.SEAL_MISMATCH, "the seal's root does not match its heads", event, item, ()
+            )
+        else:
+            self.roots.add(root)
+
+
+def _canonical(raw: dict[str, Any]) -> bytes:
+    return json.dumps(
+        raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()

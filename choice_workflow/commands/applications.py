@@ -1,0 +1,261 @@
+"""The commands of an application, up to its award: apply, review, amend, deny,
+withdraw, endorse, approve, and the referral of the next applicant (15(b), (a), (h), (j))."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import attrs
+import pendulum
+
+from choice_workflow.commands._grant import grant_command
+from choice_workflow.commands.spec import Env, View
+from choice_workflow.domain.actors import Actor
+from choice_workflow.domain.application import (
+    Application,
+    application_changes,
+    application_from_data,
+    application_to_data,
+)
+from choice_workflow.domain.grant import Grant
+from choice_workflow.errors import UnknownEmployer
+from choice_workflow.events import Event, format_instant, money_text
+from choice_workflow.lifecycle.context import Context, approval_context
+from choice_workflow.rules import Rules, WindowStart
+from choice_workflow.time.calendar import acceptance_deadline
+from choice_workflow.time.instants import from_us
+
+
+@attrs.frozen
+class Apply:
+    """15(b): an employer applies with its whole application, to cycle ``cycle``."""
+
+    name: ClassVar[str] = "apply"
+    grant_id: str
+    application: Application
+    cycle: int = 1
+
+    @property
+    def employer_id(self) -> str:
+        """The employer the application is of."""
+        return str(getattr(self.application, "employer_id", ""))
+
+
+@attrs.frozen
+class Review:
+    """The Department records its review of an application (the state stays)."""
+
+    name: ClassVar[str] = "review"
+    grant_id: str
+    notes: str = ""
+
+
+@attrs.frozen
+class Amend:
+    """15(b): the employer amends its application while it is applied."""
+
+    name: ClassVar[str] = "amend"
+    grant_id: str
+    application: Application
+    reason: str
+
+
+@attrs.frozen
+class Deny:
+    """An application is denied, with its reason."""
+
+    name: ClassVar[str] = "deny"
+    grant_id: str
+    reason: str
+
+
+@attrs.frozen
+class Withdraw:
+    """The employer withdraws its application or approved grant."""
+
+    name: ClassVar[str] = "withdraw"
+    grant_id: str
+    reason: str = ""
+
+
+@attrs.frozen
+class Approve:
+    """15(a), 15(h): the Director (or, for a referral, the system) approves an amount."""
+
+    name: ClassVar[str] = "approve"
+    grant_id: str
+    amount: Decimal
+
+
+@attrs.frozen
+class Endorse:
+    """Dual authorization: a first Director endorses the amount to approve."""
+
+    name: ClassVar[str] = "endorse"
+    grant_id: str
+    amount: Decimal
+
+
+@attrs.frozen
+class Refer:
+    """15(j): returned funds put the next applicant before the Director."""
+
+    name: ClassVar[str] = "refer"
+    grant_id: str
+    from_grant: str
+    reason: str
+    offered: Decimal
+    available: Decimal
+
+
+def _reason(
+    command: Any, grant: Grant | None, context: Context, rules: Rules, now: Any
+) -> dict[str, Any]:
+    return {"reason": str(command.reason)}
+
+
+def _apply_context(
+    command: Apply, grant: Grant | None, view: View, env: Env, actor: Actor
+) -> Context:
+    employer = view.employer(command.employer_id)
+    if employer is None:
+        raise UnknownEmployer(command.employer_id)
+    cycle = command.cycle
+    found = view.cycle(cycle) if isinstance(cycle, int) and not isinstance(cycle, bool) else None
+    close = (
+        None
+        if found is None or found.applications_close_us is None
+        else found.applications_close_us
+    )
+    return Context(
+        actor=actor,
+        employer=employer,
+        application=command.application,
+        required_other=env.rules.required_other,
+        applications_close=None if close is None else from_us(close),
+    )
+
+
+def _apply_payload(
+    command: Apply, grant: Grant | None, context: Context, rules: Rules, now: Any
+) -> dict[str, Any]:
+    return {
+        "employer_id": command.employer_id,
+        "cycle": command.cycle,
+        "amount_requested": money_text(Decimal(command.application.amount_requested)),
+        "application": application_to_data(command.application),
+    }
+
+
+def _amend_context(
+    command: Amend, grant: Grant | None, view: View, env: Env, actor: Actor
+) -> Context:
+    assert grant is not None  # noqa: S101 - an unknown grant is refused before
+    return Context(
+        actor=actor,
+        employer=view.employer(grant.employer_id),
+        application=command.application,
+        previous_application=view.application(grant.id),
+        required_other=env.rules.required_other,
+    )
+
+
+def _amend_payload(
+    command: Amend, grant: Grant | None, context: Context, rules: Rules, now: Any
+) -> dict[str, Any]:
+    changes = application_changes(context.previous_application, command.application)
+    return {"reason": str(command.reason), "changes": changes}
+
+
+def _recover_amend(event: Event, view: View) -> Amend:
+    before = view.application(event.stream_id)
+    data = {} if before is None else application_to_data(before)
+    data.update(event.payload["changes"])
+    return Amend(event.stream_id, application_from_data(data), event.payload["reason"])
+
+
+def _same_amend(command: Amend, event: Event, view: View) -> bool:
+    """An amendment's retry: the same reason and the fields it changed as they are in
+    the command's application."""
+    if not isinstance(command, Amend) or command.reason != event.payload.get("reason"):
+        return False
+    data = application_to_data(command.application)
+    changes = event.payload.get("changes")
+    return isinstance(changes, Mapping) and all(data.get(k) == v for k, v in changes.items())
+
+
+def _approval_context(
+    command: Any, grant: Grant | None, view: View, env: Env, actor: Actor
+) -> Context:
+    assert grant is not None  # noqa: S101 - an unknown grant is refused before
+    view.lock_employer(grant.employer_id)
+    cycle = view.cycle(grant.cycle, lock=True)
+    employer = view.employer(grant.employer_id)
+    application = view.application(grant.id)
+    judged = env.judged(grant.id)
+    return approval_context(
+        grant,
+        actor=actor,
+        employer=employer,
+        application=application,
+        employers_grants=view.grants_of_employer(grant.employer_id),
+        cycle=cycle,
+        cycle_one=view.cycle(1) if grant.cycle != 1 else cycle,
+        rules=env.rules,
+        application_checked=judged is not None
+        and judged == (grant.applied_us, application, employer),
+    )
+
+
+def _approve_payload(
+    command: Approve, grant: Grant | None, context: Context, rules: Rules, now: pendulum.DateTime
+) -> dict[str, Any]:
+    accept_by = None
+    if rules.acceptance_window_starts is WindowStart.APPROVAL:
+        accept_by = format_instant(acceptance_deadline(now, rules))
+    return {"amount": money_text(command.amount), "accept_by": accept_by}
+
+
+def _amount(event: Event) -> Decimal:
+    return Decimal(str(event.payload["amount"]))
+
+
+APPLY = grant_command(
+    "apply", Apply, _apply_payload,
+    lambda e, v: Apply(e.stream_id, application_from_data(e.payload["application"]), e.payload["cycle"]),
+    load=_apply_context,
+)  # fmt: skip
+REVIEW = grant_command(
+    "review", Review, lambda c, g, x, r, n: {"notes": str(c.notes)},
+    lambda e, v: Review(e.stream_id, e.payload["notes"]),
+)  # fmt: skip
+AMEND = grant_command(
+    "amend", Amend, _amend_payload, _recover_amend, load=_amend_context, same=_same_amend
+)
+DENY = grant_command("deny", Deny, _reason, lambda e, v: Deny(e.stream_id, e.payload["reason"]))
+WITHDRAW = grant_command(
+    "withdraw", Withdraw, _reason, lambda e, v: Withdraw(e.stream_id, e.payload["reason"])
+)
+APPROVE = grant_command(
+    "approve", Approve, _approve_payload, lambda e, v: Approve(e.stream_id, _amount(e)),
+    load=_approval_context, payload_cites={"accept_by": ("15(j)",)},
+)  # fmt: skip
+ENDORSE = grant_command(
+    "endorse", Endorse, lambda c, g, x, r, n: {"amount": money_text(c.amount)},
+    lambda e, v: Endorse(e.stream_id, _amount(e)),
+)  # fmt: skip
+REFER = grant_command(
+    "refer", Refer,
+    lambda c, g, x, r, n: {
+        "from_grant": c.from_grant, "reason": c.reason,
+        "offered": money_text(c.offered), "available": money_text(c.available),
+    },
+    lambda e, v: Refer(
+        e.stream_id, e.payload["from_grant"], e.payload["reason"],
+        Decimal(str(e.payload["offered"])), Decimal(str(e.payload["available"])),
+    ),
+)  # fmt: skip
+
+SPECS = (APPLY, REVIEW, AMEND, DENY, WITHDRAW, APPROVE, ENDORSE, REFER)

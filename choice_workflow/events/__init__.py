@@ -1,0 +1,42 @@
+"""Events: the facts of the audit log, their canonical encoding and their hash chain.
+
+An event is frozen; its payload holds JSON-ready values only (Decimal amounts and
+instants as strings), so that the canonical bytes of docs/audit-format.md can be
+hashed and verified by an outside tool.
+"""
+
+from choice_workflow.events.envelope import (
+    CYCLE_STREAM_PREFIX,
+    PROGRAM_STREAM,
+    SEAL_STREAM,
+    SECURITY_STREAM,
+    UPCASTERS,
+    Event,
+    EventType,
+    Upcaster,
+    canonical_json,
+    event_from_record,
+    format_instant,
+    money_text,
+    parse_instant,
+    register_upcaster,
+    upcast,
+)
+
+__all__ = [
+    "CYCLE_STREAM_PREFIX",
+    "PROGRAM_STREAM",
+    "SEAL_STREAM",
+    "SECURITY_STREAM",
+    "UPCASTERS",
+    "Event",
+    "EventType",
+    "Upcaster",
+    "canonical_json",
+    "event_from_record",
+    "format_instant",
+    "money_text",
+    "parse_instant",
+    "register_upcaster",
+    "upcast",
+]

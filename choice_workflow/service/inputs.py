@@ -1,0 +1,102 @@
+"""What the Program checks of a command's input alone, before it runs: types, ids,
+plain JSON. Every problem is an :class:`~choice_workflow.errors.InvalidInput` naming
+the field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from choice_workflow.domain.performance import PerformanceRecord
+from choice_workflow.domain.recorded import headcount_to_data, performance_to_data, wage_to_data
+from choice_workflow.domain.wages import Headcount, WageRecord
+from choice_workflow.errors import InvalidInput, Problem
+from choice_workflow.events import PROGRAM_STREAM, SEAL_STREAM, SECURITY_STREAM, canonical_json
+from choice_workflow.service.unit_of_work import new_id
+
+_T = TypeVar("_T")
+_RESERVED_PREFIXES = ("employer:", "cycle:", PROGRAM_STREAM, SECURITY_STREAM, SEAL_STREAM)
+
+
+def problem(cite: str, reason: str, hint: str, field: str = "") -> Problem:
+    """One problem with one cite."""
+    return Problem((cite,), reason, hint, field)
+
+
+def checked(value: object, kind: type[_T], field: str) -> _T:
+    """``value`` when it is a ``kind``, else InvalidInput."""
+    if not isinstance(value, kind):
+        raise InvalidInput(
+            [problem("20(a)(1)", f"expected a {kind.__name__}, got {type(value).__name__}",
+                     f"Build a {kind.__name__}.", field)]
+        )  # fmt: skip
+    return value
+
+
+def grant_id(value: str | None) -> str:
+    """A usable grant id (a new one when None)."""
+    gid = value if value is not None else "G-" + new_id().replace("-", "")[:12]
+    if not isinstance(gid, str) or not gid or gid.startswith(_RESERVED_PREFIXES):
+        raise InvalidInput(
+            [problem("15(b)", f"grant id {gid!r} is not usable",
+                     "Use a non-empty id not starting with 'employer:', 'cycle:', 'program', "
+                     "'seal' or 'security'.", "grant_id")]
+        )  # fmt: skip
+    return gid
+
+
+def whole_cycle(value: object) -> None:
+    """A cycle number must be a whole number (1 or 2: the guard says which)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(
+            [problem("15(f)", f"cycle {value!r} is not a whole number", "Use 1 or 2.", "cycle")]
+        )
+
+
+def plain(evaluation: object) -> Any:
+    """An evaluation as plain JSON data, or InvalidInput."""
+    data = dict(evaluation) if isinstance(evaluation, Mapping) else evaluation
+    try:
+        canonical_json(data)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            [problem("20(a)(1)", f"the evaluation is not plain JSON data: {exc}",
+                     "Use str, int, bool, None, lists and dicts; amounts as strings.", "evaluation")]
+        ) from None  # fmt: skip
+    return data
+
+
+def replacement(
+    *,
+    wages: Sequence[WageRecord] | None,
+    final: bool | None,
+    headcount: Headcount | None,
+    performance: Sequence[PerformanceRecord] | None,
+    description: str | None,
+    notes: str | None,
+    evaluation: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The replaced fields of a correction, as the event records them."""
+    out: dict[str, Any] = {}
+    if wages is not None:
+        out["records"] = [wage_to_data(checked(r, WageRecord, "wages")) for r in wages]
+    if final is not None:
+        out["final"] = checked(final, bool, "final")
+    if headcount is not None:
+        out["headcount"] = headcount_to_data(checked(headcount, Headcount, "headcount"))
+    if performance is not None:
+        if wages is not None:
+            raise InvalidInput(
+                [problem("20(a)(1)", "a correction replaces wages or performance records, not both",
+                         "Correct each event on its own.", "performance")]
+            )  # fmt: skip
+        out["records"] = [
+            performance_to_data(checked(r, PerformanceRecord, "performance")) for r in performance
+        ]
+    if description is not None:
+        out["description"] = str(description)
+    if notes is not None:
+        out["notes"] = str(notes)
+    if evaluation is not None:
+        out["evaluation"] = plain(evaluation)
+    return out

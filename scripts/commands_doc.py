@@ -1,0 +1,67 @@
+"""Generate docs/commands.md from the command registry.
+
+Usage: ``python scripts/commands_doc.py --write`` or ``--check``. :func:`render` takes
+any registry, so that a command added to one appears on its page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from choice_workflow.commands.registry import REGISTRY, Registry  # noqa: E402 - needs the path above
+
+TARGET = ROOT / "docs" / "commands.md"
+
+
+def render(registry: Registry = REGISTRY) -> str:
+    """The Markdown of docs/commands.md."""
+    lines = [
+        "# The commands",
+        "",
+        "Generated from `choice_workflow.commands.REGISTRY` by `scripts/commands_doc.py`; a",
+        "test fails when this page is stale. Every command the library runs is one entry of",
+        "the registry, run by one unit of work and judged again, event by event, by",
+        "`verify` (see [Concepts](concepts.md) and [the audit format](audit-format.md)). The",
+        "grant's commands are the rows of [the transition table](lifecycle.md).",
+        "",
+        "| command | event | stream | roles | cites | writes to |",
+        "|---|---|---|---|---|---|",
+    ]
+    for spec in registry:
+        roles = ", ".join(sorted(r.value for r in spec.roles))
+        if spec.own_only:
+            roles += " (own employer)"
+        cites = ", ".join(spec.cites) or f"none: {spec.no_cite}"
+        stream = {"grant": "the grant id", "employer": "`employer:ID`", "cycle": "`cycle:N`"}.get(
+            spec.target.value, f"`{spec.target.value}`"
+        )
+        lines.append(
+            f"| `{spec.name}` | `{spec.event_type}` | {stream} | {roles} | {cites} | {spec.projection} |"
+        )
+    lines += ["", "## What each command does", ""]
+    for spec in registry:
+        lines += [f"- `{spec.name}` (`{spec.command.__name__}`): {spec.description}"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write or check docs/commands.md; 1 when ``--check`` finds it stale."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--write", action="store_true")
+    group.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    text = render()
+    if args.write:
+        TARGET.write_text(text, encoding="utf-8")
+        return 0
+    return 0 if TARGET.exists() and TARGET.read_text(encoding="utf-8") == text else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
