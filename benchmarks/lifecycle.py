@@ -43,6 +43,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+import types
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -64,7 +65,7 @@ from choice_workflow.domain.application import Application
 from choice_workflow.domain.employer import Employer
 from choice_workflow.events import Event
 from choice_workflow.lifecycle import GRANT_LIFECYCLE
-from choice_workflow.lifecycle.context import Command, Context
+from choice_workflow.lifecycle.context import Context
 from choice_workflow.projections.grants import fold as fold_grant
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store.memory import MemoryStore
@@ -358,12 +359,13 @@ def library_conditions(ledger: Ledger, employer: Employer) -> dict[str, Callable
 
         def check(m: BareGrant, now: dt.datetime, **params: Any) -> bool:
             context = (
-                attrs.evolve(approval, funds_available=ledger.available)
+                attrs.evolve(approval, funds_available=ledger.available, actor=actor)
                 if trigger == "approve"
-                else plain
+                else attrs.evolve(plain, actor=actor)
             )
             grant = bare_to_grant(m)
-            command = Command(trigger, m.id, actor, "bench", params)
+            # The guards read a command's attributes (the registry's typed commands).
+            command = types.SimpleNamespace(name=trigger, grant_id=m.id, **params)
             pnow = pendulum.instance(now)
             return not any(
                 True for guard in guards for _ in guard(grant, command, context, RULES, pnow)

@@ -60,14 +60,20 @@ class ChoiceWorkflowError(Exception):
     """Base of every error the library raises on purpose.
 
     It carries ``cites`` (a tuple, most specific first; empty for errors that are about
-    the library's own use rather than the Act), a ``reason`` and a ``hint``.
+    the library's own use rather than the Act), a ``reason`` and a ``hint``. Every
+    constructor of the library's errors takes keywords only.
     """
 
-    def __init__(self, reason: str, *, cites: tuple[str, ...] = (), hint: str = "") -> None:
+    def __init__(self, *, reason: str, cites: tuple[str, ...] = (), hint: str = "") -> None:
         self.reason = reason
         self.cites = cites
         self.hint = hint
         super().__init__(self._message())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only constructors: rebuilt from the attributes (for pickling across
+        # processes), not by calling the class with ``args``.
+        return (_rebuilt, (type(self), self.__dict__.copy(), self.args))
 
     def _message(self) -> str:
         cites = f" [{', '.join(self.cites)}]" if self.cites else ""
@@ -78,7 +84,7 @@ class ChoiceWorkflowError(Exception):
 class InvalidInput(ChoiceWorkflowError, ValueError):
     """Input that cannot be used as given: every problem found is in ``problems``."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, *, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
         if not self.problems:
             raise ValueError("InvalidInput needs at least one problem")
@@ -86,7 +92,7 @@ class InvalidInput(ChoiceWorkflowError, ValueError):
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         cites = tuple(dict.fromkeys(c for p in self.problems for c in p.cites))
         super().__init__(
-            f"{first.field + ': ' if first.field else ''}{first.reason}{more}",
+            reason=f"{first.field + ': ' if first.field else ''}{first.reason}{more}",
             cites=cites,
             hint=first.hint,
         )
@@ -103,7 +109,7 @@ class TransitionRefused(ChoiceWorkflowError):
     that must change at once.
     """
 
-    def __init__(self, command: str, grant_id: str, problems: Iterable[Problem]) -> None:
+    def __init__(self, *, command: str, grant_id: str, problems: Iterable[Problem]) -> None:
         self.command = command
         self.grant_id = grant_id
         self.problems = tuple(problems)
@@ -111,35 +117,37 @@ class TransitionRefused(ChoiceWorkflowError):
         reasons = "; ".join(p.reason for p in self.problems)
         hints = " ".join(dict.fromkeys(p.hint for p in self.problems if p.hint))
         super().__init__(
-            f"{command} of grant {grant_id} refused: {reasons}", cites=cites, hint=hints
+            reason=f"{command} of grant {grant_id} refused: {reasons}", cites=cites, hint=hints
         )
 
 
 class NotPermitted(ChoiceWorkflowError):
     """The actor's role (or employer) may not run this command. The attempt is logged."""
 
-    def __init__(self, command: str, actor: str, role: str, reason: str, hint: str) -> None:
+    def __init__(self, *, command: str, actor: str, role: str, reason: str, hint: str) -> None:
         self.command = command
         self.actor = actor
         self.role = role
-        super().__init__(f"{actor} ({role}) may not {command}: {reason}", hint=hint)
+        self.why = reason
+        """Why the actor may not (``reason`` is the whole sentence)."""
+        super().__init__(reason=f"{actor} ({role}) may not {command}: {reason}", hint=hint)
 
 
 class UnknownGrant(ChoiceWorkflowError, LookupError):
     """No grant with this id."""
 
-    def __init__(self, grant_id: str) -> None:
+    def __init__(self, *, grant_id: str) -> None:
         self.grant_id = grant_id
-        super().__init__(f"no grant {grant_id!r}", hint="Check the id, or apply first.")
+        super().__init__(reason=f"no grant {grant_id!r}", hint="Check the id, or apply first.")
 
 
 class UnknownEmployer(ChoiceWorkflowError, LookupError):
     """No employer with this id has been registered."""
 
-    def __init__(self, employer_id: str) -> None:
+    def __init__(self, *, employer_id: str) -> None:
         self.employer_id = employer_id
         super().__init__(
-            f"no employer {employer_id!r}", hint="Register the employer before it applies."
+            reason=f"no employer {employer_id!r}", hint="Register the employer before it applies."
         )
 
 
@@ -171,7 +179,7 @@ class IdempotencyKeyReused(ChoiceWorkflowError):
         self.command_id = command_id
         self.first_use = first_use
         super().__init__(
-            f"command id {command_id!r} was first used for {first_use}",
+            reason=f"command id {command_id!r} was first used for {first_use}",
             hint="Use a new command id for a new command; retry a command with its own id "
             "and the same parameters to get its first result.",
         )
@@ -179,3 +187,37 @@ class IdempotencyKeyReused(ChoiceWorkflowError):
 
 class RulesMismatch(ChoiceWorkflowError):
     """The Rules passed to a Program differ from the Rules its log records."""
+
+
+class ChainBroken(ChoiceWorkflowError):
+    """The grant's stream does not verify: a records package is not written."""
+
+
+class PackageRefused(ChoiceWorkflowError):
+    """The records package cannot be written where asked (the place is not empty)."""
+
+
+class LogFormatError(ChoiceWorkflowError):
+    """A log file that is not in the audit format; the message names the line."""
+
+
+class ImportRefused(ChoiceWorkflowError):
+    """The log cannot be imported; nothing was written."""
+
+
+class StoreError(ChoiceWorkflowError):
+    """The database could not be used as a store (unreachable, wrong schema, ...)."""
+
+
+class ScenarioError(ChoiceWorkflowError):
+    """A scenario helper was asked for something it cannot do (the reason says why)."""
+
+
+def _rebuilt(
+    cls: type[ChoiceWorkflowError], state: dict[str, object], args: tuple[object, ...]
+) -> ChoiceWorkflowError:
+    """An error unpickled: its attributes as they were, without its constructor."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error

@@ -107,7 +107,7 @@ def build_notice(grant: Grant, employer: Employer, rules: Rules) -> NoticeOfAwar
     addressed to the employer's contacts as given."""
     if grant.amount is None or grant.approved_at is None:
         raise InvalidInput(
-            [Problem(("15(a)",), f"grant {grant.id} is not approved", "Approve it first.")]
+            problems=[Problem(("15(a)",), f"grant {grant.id} is not approved", "Approve it first.")]
         )
     accept_by = grant.accept_by
     if accept_by is None and rules.acceptance_window_starts is WindowStart.APPROVAL:

@@ -210,7 +210,7 @@ class Rules:
     def __attrs_post_init__(self) -> None:
         problems = list(_check(self))
         if problems:
-            raise RulesError(problems)
+            raise RulesError(problems=problems)
 
     @classmethod
     def illinois(cls) -> Rules:
@@ -229,7 +229,7 @@ class Rules:
         rate = _rate_on(self.federal_minimum_wage, day)
         if rate is None:
             raise RulesError(
-                [
+                problems=[
                     Problem(
                         ("15(a)(1)",),
                         f"no federal minimum wage is recorded for {day.isoformat()}",
@@ -280,7 +280,7 @@ class Rules:
         unknown = sorted(set(data) - set(names))
         if unknown:
             raise RulesError(
-                [
+                problems=[
                     Problem(
                         ("99",),
                         f"unknown settings {', '.join(unknown)}",
@@ -304,7 +304,7 @@ class Rules:
                     )
                 )
         if problems:
-            raise RulesError(problems)
+            raise RulesError(problems=problems)
         return cls(**values)
 
 

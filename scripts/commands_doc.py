@@ -13,7 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import attrs  # noqa: E402 - after the path above
+
 from choice_workflow.commands.registry import REGISTRY, Registry  # noqa: E402 - needs the path above
+from choice_workflow.events import payloads  # noqa: E402
 
 TARGET = ROOT / "docs" / "commands.md"
 
@@ -46,6 +49,31 @@ def render(registry: Registry = REGISTRY) -> str:
     lines += ["", "## What each command does", ""]
     for spec in registry:
         lines += [f"- `{spec.name}` (`{spec.command.__name__}`): {spec.description}"]
+    lines += [
+        "",
+        "## Payloads",
+        "",
+        "Each event type's payload, from its class in `choice_workflow.events.payloads`: an",
+        'amount is text with two decimal places (`"25000.00"`), an instant the log\'s',
+        "fixed-width UTC form (`2030-07-01T05:00:00.000000Z`); a field in *italics* may be",
+        "absent from logs written before the library added it (never different).",
+        "",
+        "| event | schema | fields | amounts | instants |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in registry:
+        cls = spec.payload_class
+        assert cls is not None  # noqa: S101 - the registry checks it
+        fields = ", ".join(
+            f"*{f.name}*" if f.default is payloads.ABSENT else f.name for f in attrs.fields(cls)
+        )
+        kinds = {
+            k: ", ".join(payloads.fields_of_kind(spec.event_type, k, cls=cls)) or "-"
+            for k in (payloads.AMOUNT, payloads.INSTANT)
+        }
+        lines.append(
+            f"| `{spec.event_type}` | 1 | {fields} | {kinds[payloads.AMOUNT]} | {kinds[payloads.INSTANT]} |"
+        )
     return "\n".join(lines) + "\n"
 
 

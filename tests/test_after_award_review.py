@@ -106,7 +106,7 @@ def test_a_contact_change_that_loses_a_race_is_retried(
     def once(self: UnitOfWork, *args: Any) -> Any:
         if not lost:
             lost.append(1)
-            raise ConcurrencyConflict("another writer appended to employer:E1 first")
+            raise ConcurrencyConflict(reason="another writer appended to employer:E1 first")
         return real(self, *args)
 
     monkeypatch.setattr(UnitOfWork, "_once", once)

@@ -62,10 +62,10 @@ def test_every_error_of_the_library_derives_from_one_base() -> None:
 @pytest.mark.parametrize(
     ("error", "also"),
     [
-        pytest.param(InvalidInput([LATE]), ValueError, id="invalid-input"),
-        pytest.param(RulesError([LATE]), InvalidInput, id="rules-error"),
-        pytest.param(UnknownGrant("g-1"), LookupError, id="unknown-grant"),
-        pytest.param(UnknownEmployer("e-1"), LookupError, id="unknown-employer"),
+        pytest.param(InvalidInput(problems=[LATE]), ValueError, id="invalid-input"),
+        pytest.param(RulesError(problems=[LATE]), InvalidInput, id="rules-error"),
+        pytest.param(UnknownGrant(grant_id="g-1"), LookupError, id="unknown-grant"),
+        pytest.param(UnknownEmployer(employer_id="e-1"), LookupError, id="unknown-employer"),
     ],
 )
 def test_errors_are_also_the_builtin_kind_callers_expect(
@@ -77,7 +77,7 @@ def test_errors_are_also_the_builtin_kind_callers_expect(
 
 def test_an_error_carries_cites_reason_and_hint_and_shows_them() -> None:
     error = ChoiceWorkflowError(
-        "the window closed", cites=("15(j)", "15(i)"), hint="Reconsider the approval."
+        reason="the window closed", cites=("15(j)", "15(i)"), hint="Reconsider the approval."
     )
     assert ("the window closed", ("15(j)", "15(i)"), "Reconsider the approval.") == (
         error.reason,
@@ -88,7 +88,7 @@ def test_an_error_carries_cites_reason_and_hint_and_shows_them() -> None:
 
 
 def test_an_error_without_cites_or_hint_shows_its_reason_alone() -> None:
-    error = ChoiceWorkflowError("something went wrong")
+    error = ChoiceWorkflowError(reason="something went wrong")
     assert ((), "") == (error.cites, error.hint)
     assert "something went wrong" == str(error)
 
@@ -98,11 +98,11 @@ def test_an_error_without_cites_or_hint_shows_its_reason_alone() -> None:
 
 def test_invalid_input_needs_at_least_one_problem() -> None:
     with pytest.raises(ValueError, match="at least one problem"):
-        InvalidInput([])
+        InvalidInput(problems=[])
 
 
 def test_invalid_input_shows_its_first_problem_and_counts_the_rest() -> None:
-    error = InvalidInput(iter([LATE, TWICE, AGAIN]))
+    error = InvalidInput(problems=iter([LATE, TWICE, AGAIN]))
     assert (LATE, TWICE, AGAIN) == error.problems
     assert ("15(j)", "15(g)", "10(3)") == error.cites
     assert LATE.hint == error.hint
@@ -113,7 +113,7 @@ def test_invalid_input_shows_its_first_problem_and_counts_the_rest() -> None:
 
 
 def test_invalid_input_without_a_field_shows_the_reason_alone() -> None:
-    error = InvalidInput([AGAIN])
+    error = InvalidInput(problems=[AGAIN])
     assert "a grant was already approved [10(3)] Ask the Director to reconsider." == str(error)
 
 
@@ -122,7 +122,7 @@ def test_invalid_input_without_a_field_shows_the_reason_alone() -> None:
 
 @pytest.mark.cite("15(j)", "15(g)", "10(3)")
 def test_a_refused_transition_lists_every_problem() -> None:
-    error = TransitionRefused("accept", "g-7", [LATE, TWICE, AGAIN])
+    error = TransitionRefused(command="accept", grant_id="g-7", problems=[LATE, TWICE, AGAIN])
     assert ("accept", "g-7") == (error.command, error.grant_id)
     assert (LATE, TWICE, AGAIN) == error.problems
     assert ("15(j)", "15(g)", "10(3)") == error.cites
@@ -134,14 +134,20 @@ def test_a_refused_transition_lists_every_problem() -> None:
 
 
 def test_a_refused_actor_says_who_may_not_do_what() -> None:
-    error = NotPermitted("approve", "u-3", "employer", "only the Director approves", "Ask them.")
+    error = NotPermitted(
+        command="approve",
+        actor="u-3",
+        role="employer",
+        reason="only the Director approves",
+        hint="Ask them.",
+    )
     assert ("approve", "u-3", "employer") == (error.command, error.actor, error.role)
     assert () == error.cites
     assert "u-3 (employer) may not approve: only the Director approves Ask them." == str(error)
 
 
 def test_unknown_ids_are_named_with_a_hint() -> None:
-    grant, employer = UnknownGrant("g-404"), UnknownEmployer("e-404")
+    grant, employer = UnknownGrant(grant_id="g-404"), UnknownEmployer(employer_id="e-404")
     assert "g-404" == grant.grant_id
     assert "e-404" == employer.employer_id
     assert "'g-404'" in str(grant)
@@ -151,7 +157,7 @@ def test_unknown_ids_are_named_with_a_hint() -> None:
 
 
 def test_a_concurrency_conflict_is_safe_to_retry() -> None:
-    assert ConcurrencyConflict("stream moved on").retryable is True
+    assert ConcurrencyConflict(reason="stream moved on").retryable is True
 
 
 # -- Problem --------------------------------------------------------------------------------------

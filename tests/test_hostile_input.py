@@ -40,7 +40,6 @@ from choice_workflow.audit import (
 )
 from choice_workflow.audit.jsonl import HEADER, MAX_DEPTH, MAX_LINE, parse_record
 from choice_workflow.errors import ChoiceWorkflowError
-from choice_workflow.events import canonical_json
 from choice_workflow.store.base import Store
 from choice_workflow.store.memory import MemoryStore
 from choice_workflow.store.sql import SqlStore
@@ -373,7 +372,9 @@ def edit(change: Callable[[dict[str, Any]], object]) -> Callable[[bytes], bytes]
     def apply(record: bytes) -> bytes:
         data = json.loads(record)
         change(data)
-        return canonical_json(data)
+        # Sorted and compact like the log's own form, but by a writer that, unlike the
+        # library's, writes whatever it is given (an integer of 4,000 digits).
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
     return apply
 

@@ -93,6 +93,7 @@ def test_every_event_type_has_the_projection_its_command_declares() -> None:
         (lambda s: attrs.evolve(s, roles=frozenset()), "allows no role"),
         (lambda s: attrs.evolve(s, cites=(), no_cite=""), "no cites"),
         (lambda s: attrs.evolve(s, projection="ledgers"), "projects into 'ledgers'"),
+        (lambda s: attrs.evolve(s, event_type="Unheard"), "has no payload class"),
         (
             lambda s: attrs.evolve(s, transition=GRANT_LIFECYCLE.by_trigger["review"]),
             "only they, have a row",
@@ -132,17 +133,24 @@ def _visit(
 ) -> Emit:
     if employer is None:
         raise TransitionRefused(
-            "record_site_visit",
-            command.employer_id,
-            [Problem(("90",), "no such employer", "Register it first.")],
+            command="record_site_visit",
+            grant_id=command.employer_id,
+            problems=[Problem(("90",), "no such employer", "Register it first.")],
         )
     if not command.note.strip():
         raise TransitionRefused(
-            "record_site_visit",
-            command.employer_id,
-            [Problem(("90",), "a visit states what was seen", "Pass a note.")],
+            command="record_site_visit",
+            grant_id=command.employer_id,
+            problems=[Problem(("90",), "a visit states what was seen", "Pass a note.")],
         )
     return Emit({"note": command.note})
+
+
+@attrs.frozen
+class SiteVisitPayload:
+    """The toy command's payload: its note."""
+
+    note: str
 
 
 SITE_VISIT = CommandSpec(
@@ -151,7 +159,7 @@ SITE_VISIT = CommandSpec(
     stream=lambda c: employer_stream(c.employer_id),
     state=lambda view, c: view.employer(c.employer_id), decide=_visit,
     recover=lambda e, v: RecordSiteVisit(e.stream_id.removeprefix("employer:"), e.payload["note"]),
-    result=lambda events, after: events[-1].version,
+    result=lambda events, after: events[-1].version, payload=SiteVisitPayload,
     description="The Department notes a visit to an employer's site (Section 90).",
 )  # fmt: skip
 TOY = REGISTRY.adding(SITE_VISIT)

@@ -68,7 +68,7 @@ from choice_workflow.commands import (
 )
 from choice_workflow.domain.recorded import wage_to_data
 from choice_workflow.domain.wages import Headcount, WageRecord
-from choice_workflow.events import Event
+from choice_workflow.events import Event, payloads
 from choice_workflow.projections.projector import Projector
 from choice_workflow.projections.state import ProjectionState, folded
 from choice_workflow.samples import sample_application, sample_employer
@@ -148,6 +148,8 @@ class Commands(RuleBasedStateMachine):
         first = new[0]
         spec = REGISTRY.by_event_type[first.type]
         assert command == spec.recover(first, self.before)
+        for e in new:  # every payload is exactly its class's JSON
+            assert dict(e.payload) == payloads.write(payloads.read(e.type, e.payload))
         for follow in new[1:]:  # the system's follow-ups recover too
             REGISTRY.by_event_type[follow.type].recover(follow, self.before)
         self.catch_up()

@@ -134,7 +134,7 @@ def _conflict_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     def append(self: sql.SqlTransaction, events: list[Event], **kw: Any) -> None:
         calls.append(len(events))
         if len(calls) == 1:
-            raise ConcurrencyConflict("lost a race", hint="retry")
+            raise ConcurrencyConflict(reason="lost a race", hint="retry")
         real(self, events, **kw)
 
     monkeypatch.setattr(sql.SqlTransaction, "append", append)

@@ -20,6 +20,7 @@ from choice_workflow import (
     Role,
     State,
 )
+from choice_workflow.commands import OpenCycle
 from choice_workflow.errors import ConcurrencyConflict, IdempotencyKeyReused
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.service.unit_of_work import UnitOfWork
@@ -203,7 +204,7 @@ def test_a_refused_attempt_that_cannot_be_recorded_says_so(
 
     def failing(self: UnitOfWork, tx: object, spec: object, *args: object, **kw: object) -> object:
         if getattr(spec, "name", "") == "record_refusal":
-            raise ConcurrencyConflict("the security stream is busy")
+            raise ConcurrencyConflict(reason="the security stream is busy")
         return real(self, tx, spec, *args, **kw)  # type: ignore[arg-type]  # the same arguments
 
     monkeypatch.setattr(UnitOfWork, "_execute", failing)
@@ -211,3 +212,32 @@ def test_a_refused_attempt_that_cannot_be_recorded_says_so(
         NotPermitted, match="the attempt could not be logged: the security stream is busy"
     ):
         program.approve("G1", "25000.00", E1)
+
+
+# -- may and allowed ---------------------------------------------------------------------
+
+
+def test_may_judges_any_command_without_writing(program: Program, store: Store) -> None:
+    before = _count(store)
+    assert () == program.may(OpenCycle(2, Decimal("100000.00"), START.add(years=2)), DIRECTOR)
+    refused = program.may(OpenCycle(1, Decimal("100000.00"), START), DIRECTOR)
+    assert ["cycle 1 is already open"] == [p.reason for p in refused]
+    assert ["role employer may not open_cycle"] == [
+        p.reason for p in program.may(OpenCycle(2, Decimal("1.00"), START.add(years=2)), E1)
+    ]
+    assert before == _count(store)
+
+
+def test_allowed_tells_a_ui_what_an_actor_may_do_with_a_grant_now(program: Program) -> None:
+    mine = program.allowed(E1, "G1")
+    assert () == mine["withdraw"] == mine["amend"]
+    assert ["the grant is applied; accept needs approved"] == [p.reason for p in mine["accept"]]
+    assert ["role employer may not approve"] == [p.reason for p in mine["approve"]]
+    theirs = program.allowed(E2, "G1")
+    assert ["employer E2 may not act on another employer's grant"] == [
+        p.reason for p in theirs["withdraw"]
+    ]
+    director = program.allowed(DIRECTOR)
+    assert () == director["open_cycle"]
+    assert "apply" in program.allowed(E1)
+    assert "withdraw" not in program.allowed(E1)

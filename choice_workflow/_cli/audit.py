@@ -214,7 +214,7 @@ def _export_grant(output: Output, store: SqlStore, url: str, grant_id: str, out:
     with store.transaction() as tx:
         started = tx.stream_version(PROGRAM_STREAM) > 0
     if not started:  # an empty database holds no grant (and is left empty)
-        raise UnknownGrant(grant_id)
+        raise UnknownGrant(grant_id=grant_id)
     package = export_grant(Program(store), grant_id, out)
     if output.as_json:
         output.emit(

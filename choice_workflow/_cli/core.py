@@ -343,7 +343,7 @@ def open_store(
                 )
     except sa.exc.SQLAlchemyError as exc:
         raise StoreError(
-            f"cannot use {mask_url(url)}: {getattr(exc, 'orig', None) or exc}",
+            reason=f"cannot use {mask_url(url)}: {getattr(exc, 'orig', None) or exc}",
             hint="Check the URL and that the database is reachable.",
         ) from None
     ctx = click.get_current_context(silent=True)

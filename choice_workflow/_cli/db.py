@@ -62,12 +62,12 @@ def upgrade_command(
         revision = _revision(url, prefix, schema)
     except sa.exc.SQLAlchemyError as exc:
         raise StoreError(
-            f"cannot upgrade {mask_url(url)}: {getattr(exc, 'orig', None) or exc}",
+            reason=f"cannot upgrade {mask_url(url)}: {getattr(exc, 'orig', None) or exc}",
             hint="Check the URL and that the database is reachable.",
         ) from None
     except ImportError as exc:  # the URL names a driver that is not installed
         raise StoreError(
-            f"cannot upgrade {mask_url(url)}: {exc}", hint="Install the database's driver."
+            reason=f"cannot upgrade {mask_url(url)}: {exc}", hint="Install the database's driver."
         ) from None
     if roles:
         apply_roles(url, prefix=prefix, schema=schema)

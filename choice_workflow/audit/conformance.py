@@ -28,6 +28,7 @@ from choice_workflow.events import (
     SECURITY_STREAM,
     Event,
     format_instant,
+    payloads,
 )
 from choice_workflow.projections.state import ProjectionState
 from choice_workflow.rules import Rules
@@ -112,6 +113,11 @@ class Conformance:
             or (grant is not None and grant.state not in row.sources)
         ):
             return None  # the fold reports the illegal transition
+        try:
+            payloads.read(event.type, event.payload, event.schema_version, cls=spec.payload_class)
+        except (payloads.PayloadError, *_READ_ERRORS) as exc:
+            self._find(Kind.MALFORMED, f"the payload is not a {event.type}: {exc}", event, item, ())
+            return None
         self.judged += 1
         return self._decide(item, event, spec, role, state, rules)
 

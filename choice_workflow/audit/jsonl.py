@@ -25,9 +25,26 @@ from pathlib import Path
 from typing import IO, Any
 
 import attrs
+import orjson
 
-from choice_workflow.errors import ChoiceWorkflowError
+from choice_workflow.errors import LogFormatError
+from choice_workflow.events import canonical_json
 from choice_workflow.store.base import StoredEvent
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "HEADER",
+    "MAX_DEPTH",
+    "MAX_LINE",
+    "LogFormatError",
+    "RawLine",
+    "export_log",
+    "line_of",
+    "parse_record",
+    "read_lines",
+    "read_record",
+]
 
 FORMAT = "choice_workflow-log"
 FORMAT_VERSION = 1
@@ -54,10 +71,6 @@ _FLOAT = re.compile(rb"(?<![0-9])-?[0-9]++(?:\.[0-9]++(?:[eE][-+]?[0-9]++)?|[eE]
 only where a run of digits starts."""
 
 
-class LogFormatError(ChoiceWorkflowError):
-    """A log file that is not in the audit format; the message names the line."""
-
-
 @attrs.frozen
 class RawLine:
     """One event line as read, before any decoding of its record."""
@@ -67,6 +80,29 @@ class RawLine:
     prev_hash: str
     hash: str
     record: bytes
+
+
+def read_record(record: bytes) -> tuple[dict[str, Any], bool]:
+    """The JSON object of a record, read strictly, and whether the record is in
+    canonical form (RFC 8785) as it stands.
+
+    A canonical record (what the library writes) is read by orjson and checked by
+    encoding what was read again: equal bytes mean no duplicate key, no number out of
+    range and no escape a canonical writer would not make. Anything else goes through
+    :func:`parse_record`, which names the hazard."""
+    try:
+        value = orjson.loads(record)  # its own nesting limit is 1024
+    except orjson.JSONDecodeError:
+        value = None
+    if isinstance(value, dict):
+        try:
+            canonical = canonical_json(value) == record
+        except (TypeError, ValueError):
+            canonical = False
+        shallow = record.count(b"[") + record.count(b"{") <= MAX_DEPTH or _depth(value) <= MAX_DEPTH
+        if canonical and shallow:
+            return value, True
+    return parse_record(record), False
 
 
 def parse_record(record: bytes) -> dict[str, Any]:
@@ -81,7 +117,7 @@ def parse_record(record: bytes) -> dict[str, Any]:
         text = record.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LogFormatError(
-            f"the record is not UTF-8 (byte {exc.start})", hint="The file is damaged."
+            reason=f"the record is not UTF-8 (byte {exc.start})", hint="The file is damaged."
         ) from None
     # Surrogates first: the strict reader would take an escaped one. NaN, infinities
     # and numbers beyond a float make the strict reader fail, and only then is the
@@ -89,7 +125,7 @@ def parse_record(record: bytes) -> dict[str, Any]:
     # reading); the nesting is measured on what was read, when it could be too deep.
     hazard = _surrogate(record)
     if hazard is not None and _readable(record):
-        raise LogFormatError(f"the record {hazard}", hint="The file is damaged.")
+        raise LogFormatError(reason=f"the record {hazard}", hint="The file is damaged.")
     try:
         value = json.loads(
             text,
@@ -100,11 +136,15 @@ def parse_record(record: bytes) -> dict[str, Any]:
     except (RecursionError, ValueError) as exc:  # JSONDecodeError, digit limit, hooks
         hazard = _hazard(record)
         if hazard is not None and _readable(record):
-            raise LogFormatError(f"the record {hazard}", hint="The file is damaged.") from None
+            raise LogFormatError(
+                reason=f"the record {hazard}", hint="The file is damaged."
+            ) from None
         if isinstance(exc, RecursionError):  # pragma: no cover - _hazard names it first
-            raise LogFormatError("the record nests too deep", hint="The file is damaged.") from None
+            raise LogFormatError(
+                reason="the record nests too deep", hint="The file is damaged."
+            ) from None
         raise LogFormatError(
-            f"the record is not strict JSON: {exc}", hint="The file is damaged."
+            reason=f"the record is not strict JSON: {exc}", hint="The file is damaged."
         ) from None
     if (
         record.count(b"[") + record.count(b"{") > MAX_DEPTH
@@ -112,10 +152,10 @@ def parse_record(record: bytes) -> dict[str, Any]:
         and _depth(value) > MAX_DEPTH
     ):
         raise LogFormatError(
-            f"the record nests deeper than {MAX_DEPTH} levels", hint="The file is damaged."
+            reason=f"the record nests deeper than {MAX_DEPTH} levels", hint="The file is damaged."
         )
     if not isinstance(value, dict):
-        raise LogFormatError("the record is not a JSON object", hint="The file is damaged.")
+        raise LogFormatError(reason="the record is not a JSON object", hint="The file is damaged.")
     return value
 
 
@@ -256,7 +296,7 @@ def _read(handle: IO[bytes]) -> Iterator[RawLine]:
     first = handle.readline(MAX_LINE + 1)
     if first.rstrip(b"\n") != HEADER.rstrip(b"\n"):
         raise LogFormatError(
-            "line 1 is not the choice_workflow log header",
+            reason="line 1 is not the choice_workflow log header",
             hint=f"Export the log with choice_workflow; the first line must be {HEADER.decode().strip()}.",
         )
     line_no = 1
@@ -268,25 +308,25 @@ def _read(handle: IO[bytes]) -> Iterator[RawLine]:
         line_no += 1
         if len(line) > MAX_LINE:
             raise LogFormatError(
-                f"line {line_no} is longer than {MAX_LINE} bytes",
+                reason=f"line {line_no} is longer than {MAX_LINE} bytes",
                 hint="The file is not an exported log.",
             )
         if not line.endswith(b"\n"):
             raise LogFormatError(
-                f"line {line_no} is cut off (no newline): the file is truncated",
+                reason=f"line {line_no} is cut off (no newline): the file is truncated",
                 hint="Export the log again.",
             )
         raw = _parse(line[:-1], line_no)
         if raw.position <= last_position:
             raise LogFormatError(
-                f"line {line_no}: position {raw.position} does not follow {last_position}",
+                reason=f"line {line_no}: position {raw.position} does not follow {last_position}",
                 hint="Positions increase down the file; the file is damaged.",
             )
         last_position = raw.position
         hazard = _hazard(raw.record)
         if hazard is not None and _readable(raw.record):
             raise LogFormatError(
-                f"line {line_no}: the record {hazard}", hint="The file is damaged."
+                reason=f"line {line_no}: the record {hazard}", hint="The file is damaged."
             )
         yield raw
 
@@ -295,7 +335,7 @@ def _parse(line: bytes, line_no: int) -> RawLine:
     cut = line.find(_RECORD_KEY)
     if cut < 0 or not line.startswith(b"{") or not line.endswith(b"}"):
         raise LogFormatError(
-            f"line {line_no} is not an event line",
+            reason=f"line {line_no} is not an event line",
             hint="Each line holds hash, position, prev_hash, record.",
         )
     envelope = line[:cut] + b"}"
@@ -303,11 +343,11 @@ def _parse(line: bytes, line_no: int) -> RawLine:
         head: Any = _strict_loads(envelope)
     except (ValueError, RecursionError):
         raise LogFormatError(
-            f"line {line_no} is not valid JSON", hint="The file is damaged."
+            reason=f"line {line_no} is not valid JSON", hint="The file is damaged."
         ) from None
     if not isinstance(head, dict) or set(head) != {"hash", "position", "prev_hash"}:
         raise LogFormatError(
-            f"line {line_no} has unexpected fields",
+            reason=f"line {line_no} has unexpected fields",
             hint="Each line holds hash, position, prev_hash, record.",
         )
     position, prev, digest = head["position"], head["prev_hash"], head["hash"]
@@ -315,7 +355,8 @@ def _parse(line: bytes, line_no: int) -> RawLine:
         isinstance(position, int) and not isinstance(position, bool) and 0 < position < 1 << 62
     ):
         raise LogFormatError(
-            f"line {line_no}: position must be a positive integer", hint="The file is damaged."
+            reason=f"line {line_no}: position must be a positive integer",
+            hint="The file is damaged.",
         )
     for value in (prev, digest):
         if not (
@@ -324,12 +365,12 @@ def _parse(line: bytes, line_no: int) -> RawLine:
             and all(c in "0123456789abcdef" for c in value)
         ):
             raise LogFormatError(
-                f"line {line_no}: hashes must be 64 lowercase hex digits",
+                reason=f"line {line_no}: hashes must be 64 lowercase hex digits",
                 hint="The file is damaged.",
             )
     if envelope != _canonical_envelope(digest, position, prev):
         raise LogFormatError(
-            f"line {line_no} is not in canonical form",
+            reason=f"line {line_no} is not in canonical form",
             hint="Each line is canonical JSON (docs/audit-format.md): sorted keys, no spaces.",
         )
     return RawLine(line_no, position, prev, digest, line[cut + len(_RECORD_KEY) : -1])

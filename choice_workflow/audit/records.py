@@ -27,7 +27,7 @@ import attrs
 
 from choice_workflow.audit.jsonl import HEADER, line_of
 from choice_workflow.domain.employer import employer_from_data
-from choice_workflow.errors import ChoiceWorkflowError, UnknownGrant
+from choice_workflow.errors import ChainBroken, PackageRefused, UnknownGrant
 from choice_workflow.events import (
     CYCLE_STREAM_PREFIX,
     PROGRAM_STREAM,
@@ -58,14 +58,6 @@ __all__ = [
 
 PACKAGE_FORMAT = "choice_workflow-records"
 PACKAGE_VERSION = 1
-
-
-class ChainBroken(ChoiceWorkflowError):
-    """The grant's stream does not verify: a records package is not written."""
-
-
-class PackageRefused(ChoiceWorkflowError):
-    """The records package cannot be written where asked (the place is not empty)."""
 
 
 @attrs.frozen
@@ -112,23 +104,25 @@ def export_grant(program: Program, grant_id: str, directory: str | Path) -> Reco
                 }
     own = [s for s in mine if s.event.stream_id == grant_id]
     if not own:
-        raise UnknownGrant(grant_id)
+        raise UnknownGrant(grant_id=grant_id)
     head = GENESIS
     for number, stored in enumerate(own, start=1):
         if stored.event.version != number or stored.prev_hash != head:
-            raise ChainBroken(f"grant {grant_id}: the chain breaks at version {number}")
+            raise ChainBroken(reason=f"grant {grant_id}: the chain breaks at version {number}")
         head = link(head, stored.record)
         if head != stored.hash:
-            raise ChainBroken(f"grant {grant_id}: the hash of version {number} does not verify")
+            raise ChainBroken(
+                reason=f"grant {grant_id}: the hash of version {number} does not verify"
+            )
     if seal is not None and (seal["version"], seal["hash"]) not in {
         (s.event.version, s.hash) for s in own
     }:
-        raise ChainBroken(f"grant {grant_id}: the last seal's head is not in the stream")
+        raise ChainBroken(reason=f"grant {grant_id}: the last seal's head is not in the stream")
 
     out = Path(directory)
     if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
         raise PackageRefused(
-            f"{out} exists and is not an empty directory",
+            reason=f"{out} exists and is not an empty directory",
             cites=("2 CFR 200.334",),
             hint="Give a new directory: a records package is never written over files.",
         )

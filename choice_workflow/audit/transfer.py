@@ -24,17 +24,18 @@ from typing import IO
 from choice_workflow.audit.findings import INTEGRITY
 from choice_workflow.audit.jsonl import LogFormatError, RawLine, parse_record, read_lines
 from choice_workflow.audit.verify import Item, Report, verify
-from choice_workflow.errors import ChoiceWorkflowError
+from choice_workflow.errors import ChoiceWorkflowError, ImportRefused
 from choice_workflow.events import event_from_record
 from choice_workflow.store.base import Store, StoredEvent, Transaction
+
+__all__ = [
+    "ImportRefused",
+    "import_log",
+]
 
 _BAD_DATA = (ValueError, TypeError, KeyError, ArithmeticError, RecursionError)
 """What decoding a record that verify let through can raise (an employer's or an
 application's payload that the domain cannot read, an integer a database cannot hold)."""
-
-
-class ImportRefused(ChoiceWorkflowError):
-    """The log cannot be imported; nothing was written."""
 
 
 def import_log(
@@ -61,18 +62,18 @@ def import_log(
             # verify turns what it cannot read into findings; should a record still slip
             # through, the log is not shown intact, and is refused.
             raise ImportRefused(
-                f"the log cannot be verified ({type(exc).__name__}: {_first_line(exc)})",
+                reason=f"the log cannot be verified ({type(exc).__name__}: {_first_line(exc)})",
                 hint="Run verify on the file; import only an intact log.",
             ) from exc
         broken = [f for f in report.findings if f.kind in INTEGRITY]
         if broken:
             raise ImportRefused(
-                f"the log has {len(broken)} integrity finding(s), first: {broken[0]}",
+                reason=f"the log has {len(broken)} integrity finding(s), first: {broken[0]}",
                 hint="Run verify on the file; import only an intact log.",
             )
         if next(iter(store.stored_events()), None) is not None:
             raise ImportRefused(
-                "the store already holds events", hint="Import into an empty database."
+                reason="the store already holds events", hint="Import into an empty database."
             )
         handle.seek(start)
         _write(handle, store, report, verified.value())
@@ -104,7 +105,7 @@ def _strict_items(lines: Iterator[RawLine], digest: _Digest) -> Iterator[Item]:
             parse_record(line.record)
         except LogFormatError as exc:
             raise ImportRefused(
-                f"line {line.line_no}: {exc.reason}",
+                reason=f"line {line.line_no}: {exc.reason}",
                 hint="Run verify on the file; import only an intact log.",
             ) from None
         digest.add(line)
@@ -121,7 +122,7 @@ def _write(handle: IO[bytes], store: Store, report: Report, verified: bytes) -> 
                 _restore(tx, line)
             if written.value() != verified:
                 raise ImportRefused(
-                    "the file changed while it was imported",
+                    reason="the file changed while it was imported",
                     hint="Import a copy that nothing else writes to.",
                 )
             _project(tx, report)
@@ -129,19 +130,19 @@ def _write(handle: IO[bytes], store: Store, report: Report, verified: bytes) -> 
         raise
     except ChoiceWorkflowError as exc:  # the store's own refusal (a second award, ...)
         raise ImportRefused(
-            f"the store refused the log: {exc.reason}", hint="Run verify on the file."
+            reason=f"the store refused the log: {exc.reason}", hint="Run verify on the file."
         ) from None
     except database_errors as exc:
         # The driver's own message: the error's text would repeat the statement and the
         # record it was given.
         orig = getattr(exc, "orig", None) or exc
         raise ImportRefused(
-            f"the database refused the log: {_first_line(orig)}",
+            reason=f"the database refused the log: {_first_line(orig)}",
             hint="The log verified but holds data this database cannot store.",
         ) from None
     except _BAD_DATA as exc:
         raise ImportRefused(
-            f"the log holds data the store cannot take ({type(exc).__name__}: {_first_line(exc)})",
+            reason=f"the log holds data the store cannot take ({type(exc).__name__}: {_first_line(exc)})",
             hint="Run verify on the file.",
         ) from None
 
@@ -171,12 +172,12 @@ def _restore(tx: Transaction, line: RawLine) -> None:
         raise
     except ChoiceWorkflowError as exc:
         raise ImportRefused(
-            f"line {line.line_no}: {exc.reason}",
+            reason=f"line {line.line_no}: {exc.reason}",
             hint="The log verified but holds data the store cannot take.",
         ) from None
     except _BAD_DATA as exc:
         raise ImportRefused(
-            f"line {line.line_no}: the record cannot be imported ({type(exc).__name__}: {_first_line(exc)})",
+            reason=f"line {line.line_no}: the record cannot be imported ({type(exc).__name__}: {_first_line(exc)})",
             hint="The log verified but holds data the store cannot take.",
         ) from None
 

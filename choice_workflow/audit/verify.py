@@ -20,7 +20,7 @@ import attrs
 from choice_workflow.audit.conformance import Conformance
 from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.integrity import Integrity
-from choice_workflow.audit.jsonl import parse_record, read_lines
+from choice_workflow.audit.jsonl import read_lines, read_record
 from choice_workflow.commands.registry import REGISTRY, Registry
 from choice_workflow.domain.counties import CountyTable
 from choice_workflow.domain.cycle import Cycle
@@ -248,7 +248,7 @@ class _Pass:
 
     def _one(self, item: Item) -> None:
         try:
-            raw = parse_record(item.record)  # strict: duplicate keys, NaN, depth refused
+            raw, canonical = read_record(item.record)  # strict: duplicates, NaN, depth refused
             event = event_from_record(raw)
         except _UNREADABLE as exc:
             if self.check:
@@ -261,7 +261,7 @@ class _Pass:
         self.events += 1
         linked = True
         if self.check:
-            linked = self.integrity.check(item, event, raw)
+            linked = self.integrity.check(item, event, raw, canonical=canonical)
             if event.stream_id == SEAL_STREAM:
                 self.integrity.seal(item, event, check=True)
             self.integrity.rules(item, event)

@@ -32,7 +32,7 @@ def _grant_of(view: View, command: Any) -> Grant | None:
 
 
 def _missing(command: Any) -> Exception:
-    return UnknownGrant(command.grant_id)
+    return UnknownGrant(grant_id=command.grant_id)
 
 
 def _owner(command: Any, grant: Grant | None) -> str | None:

@@ -121,7 +121,7 @@ def _apply_context(
 ) -> Context:
     employer = view.employer(command.employer_id)
     if employer is None:
-        raise UnknownEmployer(command.employer_id)
+        raise UnknownEmployer(employer_id=command.employer_id)
     cycle = command.cycle
     found = view.cycle(cycle) if isinstance(cycle, int) and not isinstance(cycle, bool) else None
     close = (

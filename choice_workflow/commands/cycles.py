@@ -106,7 +106,7 @@ def _open(
     number = command.number
     bad = _number_problem(number, rules)
     if bad is not None:
-        raise InvalidInput([bad])
+        raise InvalidInput(problems=[bad])
     problems = []
     if current is not None:
         problems.append(
@@ -134,7 +134,9 @@ def _open(
             )
         )  # fmt: skip
     if problems:
-        raise TransitionRefused("open_cycle", cycle_stream(number), problems)
+        raise TransitionRefused(
+            command="open_cycle", grant_id=cycle_stream(number), problems=problems
+        )
     close = command.applications_close
     return Emit(
         {
@@ -148,8 +150,8 @@ def _open(
 
 def _not_open(name: str, number: int) -> TransitionRefused:
     return TransitionRefused(
-        name, cycle_stream(number),
-        [Problem(("15(f)",), f"cycle {number} is not open", "Open it first.")],
+        command=name, grant_id=cycle_stream(number),
+        problems=[Problem(("15(f)",), f"cycle {number} is not open", "Open it first.")],
     )  # fmt: skip
 
 
@@ -161,9 +163,9 @@ def _appropriate(
     money = command.appropriation
     if not attrs.evolve(current, appropriation=money).balanced():
         raise TransitionRefused(
-            "set_appropriation",
-            cycle_stream(command.number),
-            [
+            command="set_appropriation",
+            grant_id=cycle_stream(command.number),
+            problems=[
                 Problem(
                     ("15(a)",),
                     f"${money:,.2f} is less than the ${current.reserved + current.disbursed:,.2f} already held and paid",

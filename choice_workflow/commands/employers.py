@@ -75,7 +75,7 @@ def _register(
 ) -> Emit:
     if current is not None:
         raise InvalidInput(
-            [
+            problems=[
                 Problem(
                     ('10 "Eligible employer"',),
                     f"employer {command.employer_id} is already registered",
@@ -91,11 +91,11 @@ def _update(
     command: UpdateEmployer, current: Employer | None, context: Context, rules: Rules, now: Any
 ) -> Emit:
     if current is None:
-        raise UnknownEmployer(command.employer_id)
+        raise UnknownEmployer(employer_id=command.employer_id)
     new = command.employer
     if (current.address_of_record, current.email) != (new.address_of_record, new.email):
         raise InvalidInput(
-            [
+            problems=[
                 Problem(
                     ("15(i)",),
                     "the address of record and email are the notice channels: "
@@ -138,9 +138,9 @@ def _change_contact(
 ) -> Emit:
     problems = contact_problems(command)
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems=problems)
     if current is None:
-        raise UnknownEmployer(command.employer_id)
+        raise UnknownEmployer(employer_id=command.employer_id)
     new = command.contact
     updated = attrs.evolve(
         current,

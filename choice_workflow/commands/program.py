@@ -58,8 +58,8 @@ def _start(
 ) -> Emit:
     if recorded is not None:
         raise TransitionRefused(
-            "start_program", PROGRAM_STREAM,
-            [Problem(("99",), "the program has started already: its Rules are recorded",
+            command="start_program", grant_id=PROGRAM_STREAM,
+            problems=[Problem(("99",), "the program has started already: its Rules are recorded",
                      "Open the program without rules= to use the recorded Rules.")],
         )  # fmt: skip
     chosen = command.rules

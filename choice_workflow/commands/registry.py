@@ -44,7 +44,7 @@ class Registry:
         """The spec of a command instance."""
         found = self._by_class.get(type(command))
         if found is None:
-            raise TableError(f"{type(command).__name__} is not a registered command")
+            raise TableError(reason=f"{type(command).__name__} is not a registered command")
         return found
 
     def adding(self, *specs: CommandSpec) -> Registry:
@@ -70,27 +70,35 @@ def _validate(specs: tuple[CommandSpec, ...], table: TransitionTable) -> None:
         ("event type", [s.event_type for s in specs]),
     ):
         for dup in _duplicates(values):
-            raise TableError(f"{label} {dup!r} has more than one writer")
+            raise TableError(reason=f"{label} {dup!r} has more than one writer")
     for s in specs:
         if not s.roles:
-            raise TableError(f"command {s.name!r} allows no role")
+            raise TableError(reason=f"command {s.name!r} allows no role")
         if not s.cites and not s.no_cite:
-            raise TableError(f"command {s.name!r} has no cites and does not say why")
+            raise TableError(reason=f"command {s.name!r} has no cites and does not say why")
         if s.projection not in PROJECTIONS:
             raise TableError(
-                f"command {s.name!r} projects into {s.projection!r}, not one of "
+                reason=f"command {s.name!r} projects into {s.projection!r}, not one of "
                 f"{', '.join(sorted(PROJECTIONS))}"
             )
+        if s.payload_class is None:
+            raise TableError(
+                reason=f"command {s.name!r}: event type {s.event_type!r} has no payload class"
+            )
         if getattr(s.command, "name", None) != s.name:
-            raise TableError(f"command class {s.command.__name__} is not named {s.name!r}")
+            raise TableError(reason=f"command class {s.command.__name__} is not named {s.name!r}")
         if (s.target is Target.GRANT) != (s.transition is not None):
-            raise TableError(f"command {s.name!r}: grant commands, and only they, have a row")
+            raise TableError(
+                reason=f"command {s.name!r}: grant commands, and only they, have a row"
+            )
         if s.transition is not None and table.by_trigger.get(s.name) is not s.transition:
-            raise TableError(f"command {s.name!r} is not the row of the transition table")
+            raise TableError(reason=f"command {s.name!r} is not the row of the transition table")
     grant_commands = {s.name for s in specs if s.transition is not None}
     for row in table.transitions:
         if row.trigger not in grant_commands:
-            raise TableError(f"trigger {row.trigger!r} of the transition table has no command")
+            raise TableError(
+                reason=f"trigger {row.trigger!r} of the transition table has no command"
+            )
 
 
 def _library_event_types() -> set[str]:
@@ -112,4 +120,4 @@ REGISTRY = Registry(LIBRARY_SPECS)
 
 _missing = _library_event_types() - set(REGISTRY.by_event_type)
 if _missing:  # pragma: no cover - a new event type without its writer fails the import
-    raise TableError(f"event types without a writer: {', '.join(sorted(_missing))}")
+    raise TableError(reason=f"event types without a writer: {', '.join(sorted(_missing))}")

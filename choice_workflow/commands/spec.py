@@ -26,7 +26,7 @@ from choice_workflow.domain.employer import Employer
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.state import State
 from choice_workflow.errors import Problem
-from choice_workflow.events import Event
+from choice_workflow.events import Event, payloads
 from choice_workflow.lifecycle.context import Context
 from choice_workflow.lifecycle.table import Transition
 from choice_workflow.rules import Rules
@@ -139,6 +139,9 @@ class CommandSpec:
     legacy_optional: frozenset[str] = frozenset()
     """Payload fields the library added after logs were written without them: verify
     accepts their absence (never a different value)."""
+    payload: type[Any] | None = None
+    """The class of the event's payload (:mod:`choice_workflow.events.payloads`); None:
+    the library's own class of the event type."""
     compare_payload: bool = True
     """Whether verify compares the recorded payload with the decision's; False where the
     integrity side checks it (a seal's heads and root, the Rules and their
@@ -153,3 +156,8 @@ class CommandSpec:
     def stream_of(self, command: Any) -> str:
         """The stream ``command`` writes."""
         return self.stream(command)
+
+    @property
+    def payload_class(self) -> type[Any] | None:
+        """The class of the payload this command's event carries."""
+        return self.payload if self.payload is not None else payloads.payload_class(self.event_type)

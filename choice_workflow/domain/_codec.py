@@ -243,7 +243,7 @@ def to_data(value: object, cls: type, cites_for: CitesFor) -> dict[str, Any]:
     walker = _Walker(cites_for)
     data = walker.encode(value, cls, "")
     if walker.problems:
-        raise InvalidInput(walker.problems)
+        raise InvalidInput(problems=walker.problems)
     return typing.cast(dict[str, Any], data)
 
 
@@ -253,5 +253,5 @@ def from_data(data: object, cls: type[T], cites_for: CitesFor) -> T:
     walker = _Walker(cites_for)
     value = walker.decode(data, cls, "")
     if walker.problems:
-        raise InvalidInput(walker.problems)
+        raise InvalidInput(problems=walker.problems)
     return typing.cast(T, value)

@@ -60,7 +60,7 @@ class Actor:
                 )
             )
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput(problems=problems)
 
     @classmethod
     def system(cls) -> Actor:

@@ -121,7 +121,7 @@ class CountyTable:
                 Problem(_CITES, "the county table is empty", "Give at least one county.")
             )
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput(problems=problems)
 
     @classmethod
     def illinois(cls) -> CountyTable:
@@ -147,7 +147,7 @@ class CountyTable:
         header = tuple(reader.fieldnames or ())
         if sorted(header) != sorted(COLUMNS):
             raise InvalidInput(
-                [
+                problems=[
                     Problem(
                         _CITES,
                         f"{source} line 1: the columns are {', '.join(header) or 'missing'}",
@@ -182,7 +182,7 @@ class CountyTable:
                 Problem(_CITES, f"{source}: no counties", "Add a row per county.", "line 2")
             )
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput(problems=problems)
         return cls(counties, source=source)
 
     def lookup(self, name_or_fips: str) -> County:
@@ -205,7 +205,7 @@ class CountyTable:
         close = difflib.get_close_matches(str(name_or_fips).strip().title(), names, n=3, cutoff=0.6)
         hint = f"Did you mean {' or '.join(map(repr, close))}? " if close else ""
         raise InvalidInput(
-            [
+            problems=[
                 Problem(
                     _CITES,
                     f"unknown county {name_or_fips!r}",

@@ -220,7 +220,7 @@ def evaluate_wages(
             )
         )
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems=problems)
     minimum = rules.applicable_minimum_on(on)
     first, last = _latest(before), _latest(after)
     moved = sum(
@@ -293,7 +293,7 @@ class ComplianceAction:
                 )
             )
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput(problems=problems)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready data, the date in ISO form."""

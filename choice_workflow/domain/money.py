@@ -50,7 +50,7 @@ def to_money(value: object, field: str = "amount", cites: tuple[str, ...] = ("15
     """``value`` as Decimal dollars quantized to cents, or :class:`InvalidInput`."""
     problem = money_problem(value, field, cites)
     if problem is not None:
-        raise InvalidInput([problem])
+        raise InvalidInput(problems=[problem])
     if isinstance(value, str):
         return Decimal(value.strip()).quantize(CENT)
     return Decimal(value).quantize(CENT)  # type: ignore[arg-type]  # checked above: int or Decimal

@@ -39,7 +39,7 @@ def _durations(value: Iterable[dt.timedelta]) -> tuple[dt.timedelta, ...]:
     """The durations as a tuple (a list is accepted); what is not iterable is refused."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidInput(
-            [
+            problems=[
                 Problem(
                     (CITE,),
                     f"durations must be a sequence of timedeltas, got {_short(value)}",
@@ -119,7 +119,7 @@ class PerformanceRecord:
                         )
                     )
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput(problems=problems)
 
 
 @attrs.frozen(kw_only=True)
@@ -244,7 +244,7 @@ def _check_records(records: Sequence[PerformanceRecord]) -> None:
         if not isinstance(r, PerformanceRecord)
     ]
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems=problems)
 
 
 def aggregate_performance(records: Sequence[PerformanceRecord]) -> PerformanceSummary:
@@ -302,11 +302,11 @@ def read_break_data(
     if not (isinstance(role, str) and role == Role.EVALUATOR):
         shown = role if isinstance(role, str) else _short(role)
         raise NotPermitted(
-            "read 15(c) break data",
-            actor,
-            str(shown),
-            "break durations are health data; only the evaluator role reads them (15(c))",
-            "Ask an evaluator, or use aggregate_performance(...).published().",
+            command="read 15(c) break data",
+            actor=actor,
+            role=str(shown),
+            reason="break durations are health data; only the evaluator role reads them (15(c))",
+            hint="Ask an evaluator, or use aggregate_performance(...).published().",
         )
     records = tuple(records)
     _check_records(records)

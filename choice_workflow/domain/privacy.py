@@ -70,7 +70,9 @@ def min_max_allowed(n: int, *, high: int = SMALL_HIGH) -> bool:
     ``n`` must be a whole number >= 0."""
     if not _count_ok(n):
         raise InvalidInput(
-            [_problem(f"a group size must be a whole number >= 0, got {n!r}", "Pass a count.")]
+            problems=[
+                _problem(f"a group size must be a whole number >= 0, got {n!r}", "Pass a count.")
+            ]
         )
     return n > high
 
@@ -187,7 +189,7 @@ def _read(
                 "Pass {row: {column: count}}.",
             )
         )
-        raise InvalidInput(problems)
+        raise InvalidInput(problems=problems)
     rows = tuple(table)
     columns: tuple[str, ...] = ()
     values: list[list[int]] = []
@@ -229,7 +231,7 @@ def _read(
                 )
         values.append([line[c] for c in columns])
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems=problems)
     return rows, columns, values
 
 

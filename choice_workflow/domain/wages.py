@@ -113,7 +113,7 @@ def _wage_problem(value: object, field: str, cites: tuple[str, ...]) -> Problem 
 def _raise(problems: Sequence[Problem | None]) -> None:
     found = [p for p in problems if p is not None]
     if found:
-        raise InvalidInput(found)
+        raise InvalidInput(problems=found)
 
 
 @attrs.frozen(kw_only=True)
@@ -340,7 +340,7 @@ def floor_on(day: dt.date, rules: Rules, *, committed_full_minimum_on: dt.date |
     effective = rules.effective_date
     if day < effective:
         raise InvalidInput(
-            [
+            problems=[
                 Problem(
                     (FLOOR_CITE, "99"),
                     f"the Act takes effect on {effective.isoformat()}: no 15(l) floor is in "

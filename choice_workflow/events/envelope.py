@@ -8,14 +8,16 @@ hashed and verified by an outside tool.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 import attrs
+import orjson
 import pendulum
+import rfc8785
 
 _UTC = pendulum.UTC
 
@@ -114,11 +116,45 @@ class Event:
         return canonical_json(self.to_record())
 
 
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+_OUTSIDE_THE_BMP = re.compile(rb"[\xf0-\xf4]")
+"""The first byte of a UTF-8 sequence of a character beyond U+FFFF."""
+
+
 def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8, no NaN: the one encoding the log hashes."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
+    """The one encoding the log hashes: the JSON Canonicalization Scheme (RFC 8785) of
+    ``value``: keys sorted, no spaces, UTF-8, the short escapes of JSON. Integers beyond
+    2^53 (which RFC 8785 cannot hold exactly) are refused (``ValueError``), and so are
+    values that are not JSON (``TypeError``). The library writes no floats (amounts are
+    text, counts whole numbers; free-form data is checked with :func:`no_floats` where
+    it comes in). orjson writes it (in C); where a key holds a character beyond U+FFFF,
+    whose order RFC 8785 takes by UTF-16 code units, the rfc8785 package does."""
+    try:
+        out = orjson.dumps(value, option=_OPTIONS)
+    except orjson.JSONEncodeError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, TypeError) or "not JSON serializable" in str(exc):
+            raise TypeError(str(exc)) from None
+        raise ValueError(str(exc)) from None
+    if _OUTSIDE_THE_BMP.search(out) is not None:
+        return rfc8785.dumps(value)
+    return out
+
+
+def no_floats(value: Any) -> None:
+    """Refuse (``ValueError``) a float, NaN or infinity anywhere in ``value``: RFC 8785
+    writes floats as JavaScript does, and the log holds none."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, float):
+            raise ValueError(
+                f"{item!r} is a float: the log records numbers as whole numbers and amounts as text"
+            )
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list | tuple):
+            todo.extend(item)
 
 
 def format_instant(value: dt.datetime) -> str:

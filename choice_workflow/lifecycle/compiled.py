@@ -74,5 +74,5 @@ def step(
     problems = judge(row, grant, command, context, rules, now)
     if problems:
         grant_id = grant.id if grant is not None else str(getattr(command, "grant_id", ""))
-        raise TransitionRefused(row.trigger, grant_id, problems)
+        raise TransitionRefused(command=row.trigger, grant_id=grant_id, problems=problems)
     return destination(row, grant)

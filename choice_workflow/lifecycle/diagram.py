@@ -75,5 +75,7 @@ def diagram(
         return dot(table)
 
     raise InvalidInput(
-        [Problem((), f"unknown diagram format {format!r}", "Use 'mermaid' or 'dot'.", "format")]
+        problems=[
+            Problem((), f"unknown diagram format {format!r}", "Use 'mermaid' or 'dot'.", "format")
+        ]
     )

@@ -93,7 +93,9 @@ class LifecycleMachine:
         """
         state = source_problem(row, grant)
         if state is not None:
-            raise TransitionRefused(row.trigger, _grant_id(grant, command), [state])
+            raise TransitionRefused(
+                command=row.trigger, grant_id=_grant_id(grant, command), problems=[state]
+            )
         cursor = _Cursor(grant.state.value if grant else _CREATED)
         try:
             moved = self.machine.events[row.trigger].trigger(
@@ -102,10 +104,14 @@ class LifecycleMachine:
             )  # fmt: skip
         except MachineError as exc:  # pragma: no cover - source_problem checks first
             raise TransitionRefused(
-                row.trigger, _grant_id(grant, command), [Problem(row.cites, str(exc), "")]
+                command=row.trigger,
+                grant_id=_grant_id(grant, command),
+                problems=[Problem(row.cites, str(exc), "")],
             ) from exc
         if not moved:
-            raise TransitionRefused(row.trigger, _grant_id(grant, command), cursor.problems)
+            raise TransitionRefused(
+                command=row.trigger, grant_id=_grant_id(grant, command), problems=cursor.problems
+            )
         return State(cursor.state)
 
 

@@ -95,23 +95,25 @@ def _validate(table: TransitionTable) -> None:
     known = set(table.states)
     triggers = [t.trigger for t in table.transitions]
     for dup in {t for t in triggers if triggers.count(t) > 1}:
-        raise TableError(f"trigger {dup!r} appears twice")
+        raise TableError(reason=f"trigger {dup!r} appears twice")
     events = [t.event_type for t in table.transitions]
     for dup in {e for e in events if events.count(e) > 1}:
-        raise TableError(f"event type {dup!r} is used by two triggers")
+        raise TableError(reason=f"event type {dup!r} is used by two triggers")
     if table.initial not in known:
-        raise TableError(f"initial state {table.initial.value!r} is not among the states")
+        raise TableError(reason=f"initial state {table.initial.value!r} is not among the states")
     for t in table.transitions:
         for s in [*t.sources, *([t.dest] if t.dest else [])]:
             if s not in known:
-                raise TableError(f"trigger {t.trigger!r} names unknown state {s.value!r}")
+                raise TableError(reason=f"trigger {t.trigger!r} names unknown state {s.value!r}")
         if not t.roles:
-            raise TableError(f"trigger {t.trigger!r} allows no role")
+            raise TableError(reason=f"trigger {t.trigger!r} allows no role")
         if not t.sources and t.dest is not table.initial:
-            raise TableError(f"creating trigger {t.trigger!r} must lead to {table.initial.value!r}")
+            raise TableError(
+                reason=f"creating trigger {t.trigger!r} must lead to {table.initial.value!r}"
+            )
         for s in t.sources:
             if s.is_final and t.dest is not None:
-                raise TableError(f"final state {s.value!r} is left by {t.trigger!r}")
+                raise TableError(reason=f"final state {s.value!r} is left by {t.trigger!r}")
     reached = {table.initial}
     todo = deque([table.initial])
     while todo:
@@ -122,18 +124,20 @@ def _validate(table: TransitionTable) -> None:
                 todo.append(t.dest)
     for s in table.states:
         if s not in reached:
-            raise TableError(f"state {s.value!r} is unreachable from {table.initial.value!r}")
+            raise TableError(
+                reason=f"state {s.value!r} is unreachable from {table.initial.value!r}"
+            )
     waits = {w.state: w for w in table.waits}
     for s in table.states:
         if s.is_final:
             continue
         exits = [t for t in table.transitions if s in t.sources and t.dest not in (None, s)]
         if not exits:
-            raise TableError(f"non-final state {s.value!r} has no exit")
+            raise TableError(reason=f"non-final state {s.value!r} has no exit")
         w = waits.get(s)
         if w is None or (w.deadline is None and not w.none_reason):
             raise TableError(
-                f"waiting state {s.value!r} declares neither a deadline nor 'no deadline' with its reason"
+                reason=f"waiting state {s.value!r} declares neither a deadline nor 'no deadline' with its reason"
             )
 
 

@@ -21,9 +21,9 @@ def evolve(application: Application | None, event: Event) -> Application:
     if event.type == EventType.AMENDED:
         changes = event.payload.get("changes")
         if application is None or not isinstance(changes, Mapping):
-            raise IllegalHistory(f"the amendment of {event.stream_id} cannot be read")
+            raise IllegalHistory(reason=f"the amendment of {event.stream_id} cannot be read")
         return application_from_data({**application_to_data(application), **changes})
-    raise IllegalHistory(f"event type {event.type!r} does not change an application")
+    raise IllegalHistory(reason=f"event type {event.type!r} does not change an application")
 
 
 APPLICATION_EVENTS = frozenset({EventType.APPLIED, EventType.AMENDED})

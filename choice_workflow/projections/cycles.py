@@ -31,12 +31,12 @@ def evolve(cycle: Cycle | None, event: Event) -> Cycle:
             Decimal(str(p["appropriation"])),
         )
     if cycle is None:
-        raise IllegalHistory(f"{event.type} of cycle {number} before it was opened")
+        raise IllegalHistory(reason=f"{event.type} of cycle {number} before it was opened")
     if event.type == EventType.APPROPRIATION_SET:
         return attrs.evolve(cycle, appropriation=Decimal(str(p["appropriation"])))
     if event.type == EventType.AWARDS_SELECTED:
         return attrs.evolve(cycle, waitlist=waitlist_from_data(p["waitlist"]), referred=())
-    raise IllegalHistory(f"event type {event.type!r} is not a cycle event")
+    raise IllegalHistory(reason=f"event type {event.type!r} is not a cycle event")
 
 
 def ledger(cycle: Cycle, event: Event, before: Grant | None, after: Grant) -> Cycle:

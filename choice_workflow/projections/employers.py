@@ -15,5 +15,5 @@ EMPLOYER_EVENTS = frozenset(
 def evolve(employer: Employer | None, event: Event) -> Employer:
     """The employer after one event of its stream."""
     if event.type not in EMPLOYER_EVENTS:
-        raise IllegalHistory(f"event type {event.type!r} is not an employer event")
+        raise IllegalHistory(reason=f"event type {event.type!r} is not an employer event")
     return employer_from_data(event.payload["employer"])

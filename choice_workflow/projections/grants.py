@@ -26,7 +26,7 @@ def fold(events: Iterable[Event]) -> Grant:
     for event in events:
         grant = evolve(grant, event)
     if grant is None:
-        raise IllegalHistory("no events: a grant starts with an Applied event")
+        raise IllegalHistory(reason="no events: a grant starts with an Applied event")
     return grant
 
 
@@ -44,7 +44,7 @@ def _amount(e: Event | Mapping[str, Any], key: str, of: Event | None = None) -> 
     value = Decimal(str(payload[key]))
     if not value.is_finite():
         where = "" if event is None else f"{event.type} of {event.stream_id} "
-        raise IllegalHistory(f"{where}records a non-finite {key}: {value}")
+        raise IllegalHistory(reason=f"{where}records a non-finite {key}: {value}")
     return value
 
 
@@ -115,7 +115,7 @@ def _corrected(g: Grant, e: Event) -> dict[str, object]:
     # guard refuses it); the latest final report counts.
     p = e.payload
     if not isinstance(p.get("replacement"), Mapping) or not isinstance(p.get("corrects"), int):
-        raise IllegalHistory(f"{e.type} of {e.stream_id} has no readable replacement")
+        raise IllegalHistory(reason=f"{e.type} of {e.stream_id} has no readable replacement")
     if (
         p.get("corrects_type") != EventType.WAGES_RECORDED
         or p["replacement"].get("final") is not True
@@ -181,20 +181,24 @@ def evolve(grant: Grant | None, event: Event) -> Grant:
     """
     spec = GRANT_LIFECYCLE.by_event_type.get(event.type)
     if spec is None:
-        raise IllegalHistory(f"event type {event.type!r} is not a grant event")
+        raise IllegalHistory(reason=f"event type {event.type!r} is not a grant event")
     if grant is None:
         if spec.sources:
-            raise IllegalHistory(f"grant {event.stream_id} starts with {event.type}, not Applied")
+            raise IllegalHistory(
+                reason=f"grant {event.stream_id} starts with {event.type}, not Applied"
+            )
         if event.version != 1:
             raise IllegalHistory(
-                f"grant {event.stream_id} starts at version {event.version}, not 1"
+                reason=f"grant {event.stream_id} starts at version {event.version}, not 1"
             )
         return _applied(None, event)
     if event.version != grant.version + 1:
-        raise IllegalHistory(f"grant {grant.id}: version {event.version} follows {grant.version}")
+        raise IllegalHistory(
+            reason=f"grant {grant.id}: version {event.version} follows {grant.version}"
+        )
     if grant.state not in spec.sources:
         raise IllegalHistory(
-            f"grant {grant.id}: {event.type} is not allowed from {grant.state.value}"
+            reason=f"grant {grant.id}: {event.type} is not allowed from {grant.state.value}"
         )
     update = _FIELD_UPDATES.get(event.type)
     changes = {} if update is None else update(grant, event)

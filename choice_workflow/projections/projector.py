@@ -119,8 +119,8 @@ class Projector:
             if found is None:
                 if cycles.moves_funds(before, after):
                     raise TransitionRefused(
-                        event.type, after.id,
-                        [Problem(("15(a)", "15(f)"), f"cycle {after.cycle} has no ledger: it was never opened",
+                        command=event.type, grant_id=after.id,
+                        problems=[Problem(("15(a)", "15(f)"), f"cycle {after.cycle} has no ledger: it was never opened",
                                  "Open the cycle first.")],
                     )  # fmt: skip
             else:

@@ -311,7 +311,9 @@ def build_task_force_report(
     chosen = report_number(day, rules) if number is None else number
     if not isinstance(chosen, int) or isinstance(chosen, bool) or chosen < 1:
         raise InvalidInput(
-            [Problem((CITE,), f"report number {chosen!r} must be >= 1", "Number reports from 1.")]
+            problems=[
+                Problem((CITE,), f"report number {chosen!r} must be >= 1", "Number reports from 1.")
+            ]
         )
     start, end = report_period(chosen, rules)
     until = min(end, day)

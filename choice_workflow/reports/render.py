@@ -32,7 +32,7 @@ def render(report: FinalReport | TaskForceReport, format: Format) -> str:
     if format == "csv":
         return render_csv(report.document())
     raise InvalidInput(
-        [
+        problems=[
             Problem(
                 (report.cite,),
                 f"unknown format {format!r}",

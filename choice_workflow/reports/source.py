@@ -96,7 +96,7 @@ def read_program_log(
     if as_of is None:
         if clock is None:
             raise InvalidInput(
-                [
+                problems=[
                     Problem(
                         ("20(b)", "35(c)"),
                         "a report of a store or a log needs the instant it is as of",
@@ -117,7 +117,7 @@ def read_program_log(
             else f"its first event was recorded at {format_instant(first.recorded_at)}"
         )
         raise InvalidInput(
-            [
+            problems=[
                 Problem(
                     ("99",),
                     f"the log holds no program as of {format_instant(instant)}: {starts}",
@@ -158,7 +158,7 @@ def _readable(
     if isinstance(store, Store) and isinstance(clock, Clock):
         return store, clock
     raise InvalidInput(
-        [
+        problems=[
             Problem(
                 ("20(b)", "35(c)"),
                 f"cannot read a program from {type(source).__name__}",

@@ -165,7 +165,7 @@ def _date_problems(value: object) -> list[Problem]:
 
 def _raise(problems: list[Problem]) -> None:
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems=problems)
 
 
 @attrs.frozen(kw_only=True)
@@ -419,7 +419,7 @@ class TaskForceRecord:
             raise
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(
-                [
+                problems=[
                     Problem(
                         (MEETINGS, ROSTER),
                         f"the Task Force record cannot be read: {exc}",

@@ -107,8 +107,8 @@ class AfterAward:
         found = effective_records(self.events(self.grant(grant_id).id), EventType.EVALUATED)
         if not found:
             raise TransitionRefused(
-                "correct", grant_id,
-                [inputs.problem("20(a)(1)", "the grant has no evaluation to correct", "Evaluate it first.")],
+                command="correct", grant_id=grant_id,
+                problems=[inputs.problem("20(a)(1)", "the grant has no evaluation to correct", "Evaluate it first.")],
             )  # fmt: skip
         return self.correct(
             grant_id, actor, corrects=found[-1].event.version, reason=reason,

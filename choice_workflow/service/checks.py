@@ -62,7 +62,7 @@ class Checks:
             with self._store.transaction() as tx:
                 grant = tx.grant(grant_id)
             if grant is None:
-                raise UnknownGrant(grant_id)
+                raise UnknownGrant(grant_id=grant_id)
         out: dict[str, tuple[Problem, ...]] = {}
         for spec in self._registry:
             on_grant = spec.transition is not None and bool(spec.transition.sources)

@@ -11,7 +11,13 @@ from choice_workflow.domain.performance import PerformanceRecord
 from choice_workflow.domain.recorded import headcount_to_data, performance_to_data, wage_to_data
 from choice_workflow.domain.wages import Headcount, WageRecord
 from choice_workflow.errors import InvalidInput, Problem
-from choice_workflow.events import PROGRAM_STREAM, SEAL_STREAM, SECURITY_STREAM, canonical_json
+from choice_workflow.events import (
+    PROGRAM_STREAM,
+    SEAL_STREAM,
+    SECURITY_STREAM,
+    canonical_json,
+    no_floats,
+)
 from choice_workflow.service.unit_of_work import new_id
 
 _T = TypeVar("_T")
@@ -27,7 +33,7 @@ def checked(value: object, kind: type[_T], field: str) -> _T:
     """``value`` when it is a ``kind``, else InvalidInput."""
     if not isinstance(value, kind):
         raise InvalidInput(
-            [problem("20(a)(1)", f"expected a {kind.__name__}, got {type(value).__name__}",
+            problems=[problem("20(a)(1)", f"expected a {kind.__name__}, got {type(value).__name__}",
                      f"Build a {kind.__name__}.", field)]
         )  # fmt: skip
     return value
@@ -38,7 +44,7 @@ def grant_id(value: str | None) -> str:
     gid = value if value is not None else "G-" + new_id().replace("-", "")[:12]
     if not isinstance(gid, str) or not gid or gid.startswith(_RESERVED_PREFIXES):
         raise InvalidInput(
-            [problem("15(b)", f"grant id {gid!r} is not usable",
+            problems=[problem("15(b)", f"grant id {gid!r} is not usable",
                      "Use a non-empty id not starting with 'employer:', 'cycle:', 'program', "
                      "'seal' or 'security'.", "grant_id")]
         )  # fmt: skip
@@ -49,7 +55,9 @@ def whole_cycle(value: object) -> None:
     """A cycle number must be a whole number (1 or 2: the guard says which)."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidInput(
-            [problem("15(f)", f"cycle {value!r} is not a whole number", "Use 1 or 2.", "cycle")]
+            problems=[
+                problem("15(f)", f"cycle {value!r} is not a whole number", "Use 1 or 2.", "cycle")
+            ]
         )
 
 
@@ -57,10 +65,11 @@ def plain(evaluation: object) -> Any:
     """An evaluation as plain JSON data, or InvalidInput."""
     data = dict(evaluation) if isinstance(evaluation, Mapping) else evaluation
     try:
+        no_floats(data)
         canonical_json(data)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(
-            [problem("20(a)(1)", f"the evaluation is not plain JSON data: {exc}",
+            problems=[problem("20(a)(1)", f"the evaluation is not plain JSON data: {exc}",
                      "Use str, int, bool, None, lists and dicts; amounts as strings.", "evaluation")]
         ) from None  # fmt: skip
     return data
@@ -87,7 +96,7 @@ def replacement(
     if performance is not None:
         if wages is not None:
             raise InvalidInput(
-                [problem("20(a)(1)", "a correction replaces wages or performance records, not both",
+                problems=[problem("20(a)(1)", "a correction replaces wages or performance records, not both",
                          "Correct each event on its own.", "performance")]
             )  # fmt: skip
         out["records"] = [

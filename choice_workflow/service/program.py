@@ -107,7 +107,7 @@ class Program(AfterAward, Queries, Checks):
             if kept is not None:
                 if rules is not None and rules.fingerprint != kept.fingerprint:
                     raise RulesMismatch(
-                        f"the log records Rules {kept.fingerprint[:12]}, not {rules.fingerprint[:12]}",
+                        reason=f"the log records Rules {kept.fingerprint[:12]}, not {rules.fingerprint[:12]}",
                         cites=("99",),
                         hint="Open the program without rules= to use the recorded Rules.",
                     )
@@ -123,7 +123,7 @@ class Program(AfterAward, Queries, Checks):
                 continue  # another process started the program meanwhile: read its Rules
             return started
         raise ConcurrencyConflict(  # pragma: no cover - needs RETRIES lost starts in a row
-            "the program could not be started", hint="Retry opening the Program."
+            reason="the program could not be started", hint="Retry opening the Program."
         )
 
     def run(self, command: object, actor: Actor, *, command_id: str | None = None) -> Any:

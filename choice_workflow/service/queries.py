@@ -71,7 +71,7 @@ class Queries:
         with self._store.transaction() as tx:
             found = tx.grant(grant_id)
         if found is None:
-            raise UnknownGrant(grant_id)
+            raise UnknownGrant(grant_id=grant_id)
         return found
 
     def grants(self, state: State | None = None) -> list[Grant]:
@@ -84,7 +84,7 @@ class Queries:
         with self._store.transaction() as tx:
             found = tx.employer(employer_id)
         if found is None:
-            raise UnknownEmployer(employer_id)
+            raise UnknownEmployer(employer_id=employer_id)
         return found
 
     def cycle(self, number: int) -> Cycle:
@@ -93,7 +93,7 @@ class Queries:
             found = tx.cycle(number)
         if found is None:
             raise InvalidInput(
-                [Problem(("15(f)",), f"cycle {number} is not open", "Open it with open_cycle.", "number")]
+                problems=[Problem(("15(f)",), f"cycle {number} is not open", "Open it with open_cycle.", "number")]
             )  # fmt: skip
         return found
 
@@ -102,7 +102,7 @@ class Queries:
         with self._store.transaction() as tx:
             found = tx.application(grant_id)
         if found is None:
-            raise UnknownGrant(grant_id)
+            raise UnknownGrant(grant_id=grant_id)
         return found
 
     def events(self, stream_id: str) -> list[Event]:
@@ -163,11 +163,11 @@ class Queries:
         try:
             return read_break_data(records, actor.role, actor=actor.id)
         except NotPermitted as refused:
-            failure = self._uow.record_refusal(actor, "read_break_data", grant_id, refused.reason)
+            failure = self._uow.record_refusal(actor, "read_break_data", grant_id, refused.why)
             if failure is not None:
                 raise NotPermitted(
-                    refused.command, refused.actor, refused.role,
-                    f"{refused.reason} (the attempt could not be logged: {failure})", refused.hint,
+                    command=refused.command, actor=refused.actor, role=refused.role,
+                    reason=f"{refused.why} (the attempt could not be logged: {failure})", hint=refused.hint,
                 ) from None  # fmt: skip
             raise
 

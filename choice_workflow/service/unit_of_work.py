@@ -118,7 +118,7 @@ class UnitOfWork:
         when the store owns its transactions)."""
         if not isinstance(actor, Actor):
             raise InvalidInput(
-                [Problem((), f"expected an Actor, got {type(actor).__name__}", "Pass Actor(id, Role...).", "actor")]
+                problems=[Problem((), f"expected an Actor, got {type(actor).__name__}", "Pass Actor(id, Role...).", "actor")]
             )  # fmt: skip
         spec = self.registry.of(command)
         cid = command_id if command_id is not None else new_id()
@@ -188,16 +188,20 @@ class UnitOfWork:
             and actor.employer_id != owner
         ):
             raise NotPermitted(
-                spec.name, actor.id, actor.role.value,
-                f"employer {actor.employer_id} may not act on another employer's grant",
-                "An employer acts on its own grants only.",
+                command=spec.name, actor=actor.id, role=actor.role.value,
+                reason=f"employer {actor.employer_id} may not act on another employer's grant",
+                hint="An employer acts on its own grants only.",
             )  # fmt: skip
         context = spec.load(command, state, tx, self.env, actor)
         if spec.permission is not None:
             denied = spec.permission(actor, command, state, context)
             if denied is not None:
                 raise NotPermitted(
-                    spec.name, actor.id, actor.role.value, denied.reason, denied.hint
+                    command=spec.name,
+                    actor=actor.id,
+                    role=actor.role.value,
+                    reason=denied.reason,
+                    hint=denied.hint,
                 )
         rules = self.env.rules
         _faults.pause("after_read")
@@ -249,7 +253,13 @@ class UnitOfWork:
                 if failure is None
                 else f"{refusal.reason} (the attempt could not be logged: {failure})"
             )
-            raise NotPermitted(command, actor.id, actor.role.value, reason, refusal.hint)
+            raise NotPermitted(
+                command=command,
+                actor=actor.id,
+                role=actor.role.value,
+                reason=reason,
+                hint=refusal.hint,
+            )
 
     def refusals(self, command: object, actor: Actor) -> tuple[Problem, ...]:
         """Every reason ``command`` would be refused for ``actor`` now (empty: it would
@@ -299,7 +309,7 @@ class UnitOfWork:
             if head is not None and head.recorded_us > now_us:
                 which = "the last seal" if stream == SEAL_STREAM else f"stream {stream}"
                 raise ClockError(
-                    f"the clock reads {format_instant(now)}, but {which} already holds "
+                    reason=f"the clock reads {format_instant(now)}, but {which} already holds "
                     f"version {head.version} recorded at {format_instant(from_us(head.recorded_us))}",
                     hint="The clock of this process is behind the database: check the "
                     "machine's time (NTP), or a test's ManualClock; nothing was written.",
@@ -311,8 +321,8 @@ class UnitOfWork:
         if cycle is None or cycle.balanced():
             return
         raise TransitionRefused(
-            spec.name, event.stream_id,
-            [Problem(("15(a)",), f"cycle {cycle.number} would hold ${cycle.reserved + cycle.disbursed:,.2f} "
+            command=spec.name, grant_id=event.stream_id,
+            problems=[Problem(("15(a)",), f"cycle {cycle.number} would hold ${cycle.reserved + cycle.disbursed:,.2f} "
                      f"of ${cycle.appropriation:,.2f} appropriated", "Subject to appropriation: reduce the amount.")],
         )  # fmt: skip
 
@@ -355,17 +365,17 @@ class UnitOfWork:
     ) -> NotPermitted:
         """Record a refused attempt, in a transaction of its own; the NotPermitted to
         raise (saying so when the record could not be written)."""
-        reason = refusal.reason
+        reason = refusal.why if isinstance(refusal, NotPermitted) else refusal.reason
         hint = refusal.hint
         error = refusal if isinstance(refusal, NotPermitted) else NotPermitted(
-            spec.name, actor.id, actor.role.value, reason, hint
+            command=spec.name, actor=actor.id, role=actor.role.value, reason=reason, hint=hint
         )  # fmt: skip
         failure = self.record_refusal(actor, spec.name, target, reason)
         if failure is None:
             return error
         return NotPermitted(
-            spec.name, actor.id, actor.role.value,
-            f"{reason} (the attempt could not be logged: {failure})", hint,
+            command=spec.name, actor=actor.id, role=actor.role.value,
+            reason=f"{reason} (the attempt could not be logged: {failure})", hint=hint,
         )  # fmt: skip
 
     def record_refusal(self, actor: Actor, command: str, target: str, reason: str) -> str | None:

@@ -29,9 +29,9 @@ __all__ = [
 
 def _one_grant_refusal(employer_id: str, grant_id: str, earlier: str) -> TransitionRefused:
     return TransitionRefused(
-        "approve",
-        grant_id,
-        [
+        command="approve",
+        grant_id=grant_id,
+        problems=[
             Problem(
                 ("15(g)", "10(3)"),
                 f"employer {employer_id} was already awarded grant {earlier}",
@@ -149,7 +149,7 @@ class _MemoryTransaction(Transaction):
             current = self.stream_version(e.stream_id)
             if e.version != current + 1:
                 raise ConcurrencyConflict(
-                    f"stream {e.stream_id} is at version {current}; event version {e.version} conflicts",
+                    reason=f"stream {e.stream_id} is at version {current}; event version {e.version} conflicts",
                     hint="Reload and retry the command.",
                 )
             self.versions[e.stream_id] = e.version

@@ -77,13 +77,15 @@ def apply_roles(
     except (sa.exc.ArgumentError, ValueError, ImportError) as exc:
         # The message of a URL that does not parse may hold the URL, password and all.
         reason = str(exc).replace(target, where) if isinstance(target, str) else str(exc)
-        raise StoreError(f"cannot open {where}: {reason}", hint="Check the database URL.") from None
+        raise StoreError(
+            reason=f"cannot open {where}: {reason}", hint="Check the database URL."
+        ) from None
     try:
         with engine.begin() as conn:
             _apply(conn, tables, app_role, auditor_role)
     except sa.exc.SQLAlchemyError as exc:
         raise StoreError(
-            f"cannot set up the roles in {where}: {_reason(exc)}",
+            reason=f"cannot set up the roles in {where}: {_reason(exc)}",
             hint="Run it as the tables' owner, after 'choice-workflow db upgrade'.",
         ) from None
     finally:
@@ -119,13 +121,13 @@ def check_names(
             Problem((), f"{schema!r} is not a schema name", "Use letters, digits, _.", "schema")
         )
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems=problems)
 
 
 def _apply(conn: Connection, tables: Tables, app_role: str, auditor_role: str) -> None:
     if conn.dialect.name != "postgresql":
         raise StoreError(
-            f"roles are a PostgreSQL feature, not {conn.dialect.name}'s",
+            reason=f"roles are a PostgreSQL feature, not {conn.dialect.name}'s",
             hint="On SQLite, protect the database file instead (docs/security.md).",
         )
     from psycopg import sql  # noqa: PLC0415 - psycopg is the optional postgres extra

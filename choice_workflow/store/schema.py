@@ -62,7 +62,7 @@ def make_tables(prefix: str = "", schema: str | None = None) -> Tables:
             Problem((), f"schema {schema!r} is not usable", "Use a plain identifier.", "schema")
         )
     if bad:
-        raise InvalidInput(bad)
+        raise InvalidInput(problems=bad)
     md = sa.MetaData(naming_convention=NAMING_CONVENTION, schema=schema)
     money = sa.String(20)
     ident = sa.String(200)

@@ -26,8 +26,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 
 from choice_workflow.errors import (
-    ChoiceWorkflowError,
     ConcurrencyConflict,
+    StoreError,
 )
 from choice_workflow.events import event_from_record
 from choice_workflow.store import _faults
@@ -48,10 +48,6 @@ __all__ = [
 
 
 _RETRYABLE = frozenset({"40P01", "40001"})
-
-
-class StoreError(ChoiceWorkflowError):
-    """The database could not be used as a store (unreachable, wrong schema, ...)."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -133,7 +129,7 @@ class SqlStore(Store):
                 self.engine: Engine | None = create_engine(target)
             except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
                 raise StoreError(
-                    f"cannot open {mask_url(target)}: {exc}", hint="Check the database URL."
+                    reason=f"cannot open {mask_url(target)}: {exc}", hint="Check the database URL."
                 ) from None
         elif isinstance(target, Engine):
             self.engine = target
@@ -151,7 +147,8 @@ class SqlStore(Store):
                     mask_url(str(self._engine.url)) if self.engine is not None else "the connection"
                 )
                 raise StoreError(
-                    f"cannot use {where}: {exc.orig}", hint="Check that the database is reachable."
+                    reason=f"cannot use {where}: {exc.orig}",
+                    hint="Check that the database is reachable.",
                 ) from None
 
     @property
@@ -189,7 +186,7 @@ class SqlStore(Store):
             # retried as a whole (PostgreSQL SQLSTATE 40P01 / 40001).
             if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
                 raise ConcurrencyConflict(
-                    f"the database aborted the transaction ({exc.orig.sqlstate})",  # type: ignore[union-attr]  # checked above
+                    reason=f"the database aborted the transaction ({exc.orig.sqlstate})",  # type: ignore[union-attr]  # checked above
                     hint="Retry the command.",
                 ) from exc
             raise

@@ -292,9 +292,9 @@ class SqlTransaction(Transaction):
                 self.conn.execute(sa.insert(t).values(employer_id=employer_id, grant_id=grant_id))
         except sa.exc.IntegrityError:
             raise TransitionRefused(
-                "approve",
-                grant_id,
-                [
+                command="approve",
+                grant_id=grant_id,
+                problems=[
                     Problem(
                         ("15(g)", "10(3)"),
                         f"the database already records an award to employer {employer_id}",
@@ -332,7 +332,7 @@ class SqlTransaction(Transaction):
             version, prev = heads_[e.stream_id]
             if e.version != version + 1:
                 raise ConcurrencyConflict(
-                    f"stream {e.stream_id} is at version {version}; event version {e.version} conflicts",
+                    reason=f"stream {e.stream_id} is at version {version}; event version {e.version} conflicts",
                     hint="Reload and retry the command.",
                 )
             record = e.canonical_bytes()
@@ -348,7 +348,7 @@ class SqlTransaction(Transaction):
                 position = self.conn.execute(self.q.insert_event, values).scalar_one()
             except sa.exc.IntegrityError as exc:
                 raise ConcurrencyConflict(
-                    f"another writer added version {e.version} of stream {e.stream_id}",
+                    reason=f"another writer added version {e.version} of stream {e.stream_id}",
                     hint="Reload and retry the command.",
                 ) from exc
             heads_[e.stream_id] = (e.version, digest)
@@ -369,7 +369,7 @@ class SqlTransaction(Transaction):
                     _faults.reach("after_command_insert")
                 except sa.exc.IntegrityError as exc:
                     raise ConcurrencyConflict(
-                        f"command {command_id} was recorded by another writer",
+                        reason=f"command {command_id} was recorded by another writer",
                         hint="Retry: it returns the first result.",
                     ) from exc
 
@@ -411,7 +411,7 @@ class SqlTransaction(Transaction):
         done = self.conn.execute(statement, row)
         if done.rowcount != 1:
             raise ConcurrencyConflict(
-                f"grant {grant.id} changed meanwhile", hint="Reload and retry the command."
+                reason=f"grant {grant.id} changed meanwhile", hint="Reload and retry the command."
             )
         _faults.reach("after_projection")
 

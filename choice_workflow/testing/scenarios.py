@@ -25,7 +25,7 @@ import pendulum
 from choice_workflow.domain.actors import Actor, Role
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.selection import Selection
-from choice_workflow.errors import ChoiceWorkflowError, InvalidInput, UnknownEmployer
+from choice_workflow.errors import InvalidInput, ScenarioError, UnknownEmployer
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.service.program import Program
 from choice_workflow.time.clock import ManualClock
@@ -55,10 +55,6 @@ COUNTIES = ("Cook", "Champaign", "Jackson", "Peoria", "Winnebago", "Sangamon")
 """The counties :func:`run_cycle` spreads its employers over, in turn (15(d))."""
 
 Acceptance = Literal["all", "some", "none"]
-
-
-class ScenarioError(ChoiceWorkflowError):
-    """A scenario helper was asked for something it cannot do (the reason says why)."""
 
 
 @attrs.frozen
@@ -109,7 +105,7 @@ def _manual_clock(program: Program, helper: str) -> ManualClock:
     clock = program.clock
     if not isinstance(clock, ManualClock):
         raise ScenarioError(
-            f"{helper} moves the program's clock, and {clock!r} is not a ManualClock",
+            reason=f"{helper} moves the program's clock, and {clock!r} is not a ManualClock",
             hint="Build the Program on a ManualClock (the cw_clock fixture is one).",
         )
     return clock
@@ -184,7 +180,7 @@ def advance_past_deadline(program: Program, grant_id: str) -> pendulum.DateTime:
     grant = program.grant(grant_id)
     if grant.accept_by is None:
         raise ScenarioError(
-            f"grant {grant_id} ({grant.state.value}) has no acceptance deadline yet",
+            reason=f"grant {grant_id} ({grant.state.value}) has no acceptance deadline yet",
             cites=("15(j)",),
             hint="Approve it and confirm its notice first: the 48 hours run from the notice.",
         )
@@ -219,7 +215,7 @@ def run_cycle(
     """
     if accept not in ("all", "some", "none"):
         raise ScenarioError(
-            f"accept must be 'all', 'some' or 'none', not {accept!r}",
+            reason=f"accept must be 'all', 'some' or 'none', not {accept!r}",
             hint="Pass accept='all', 'some' or 'none'.",
         )
     ids = (
@@ -228,7 +224,9 @@ def run_cycle(
         else list(employers)
     )
     if not ids:
-        raise ScenarioError("a cycle needs at least one employer", hint="Pass employers=1 or more.")
+        raise ScenarioError(
+            reason="a cycle needs at least one employer", hint="Pass employers=1 or more."
+        )
     if not _is_open(program, cycle):
         funds = (
             Decimal(str(amount)) * len(ids)

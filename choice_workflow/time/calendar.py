@@ -138,7 +138,7 @@ def grant_quarter(period_start: dt.datetime, number: int, rules: Rules) -> Grant
     n: object = number  # checked at run time: callers may pass anything
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= rules.quarters:
         raise InvalidInput(
-            [
+            problems=[
                 Problem(
                     ("15(f)",),
                     f"quarter {number!r} is outside the grant period",
@@ -172,7 +172,7 @@ def task_force_report_due(number: int, rules: Rules) -> dt.date:
     n: object = number  # checked at run time: callers may pass anything
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise InvalidInput(
-            [
+            problems=[
                 Problem(
                     ("35(c)",),
                     f"report number {number!r} must be >= 1",
@@ -194,7 +194,7 @@ def _local_date(when: dt.date | dt.datetime, rules: Rules) -> dt.date:
     if isinstance(when, dt.date):
         return when
     raise InvalidInput(
-        [
+        problems=[
             Problem(
                 ("99",),
                 f"expected a date or an aware datetime, got {type(when).__name__}",

@@ -79,7 +79,7 @@ class ManualClock:
         )
         if step < dt.timedelta(0):
             raise ClockError(
-                "a ManualClock cannot go backwards", hint="Advance by a positive duration."
+                reason="a ManualClock cannot go backwards", hint="Advance by a positive duration."
             )
         with self._lock:
             self._now = plus(self._now, step)
@@ -91,7 +91,7 @@ class ManualClock:
         with self._lock:
             if target < self._now:
                 raise ClockError(
-                    f"a ManualClock cannot go back from {self._now.isoformat()} to {target.isoformat()}",
+                    reason=f"a ManualClock cannot go back from {self._now.isoformat()} to {target.isoformat()}",
                     hint="Create a new clock to start over.",
                 )
             self._now = target

@@ -28,7 +28,7 @@ def ensure_instant(value: object, field: str = "instant", cite: str = "99") -> p
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise InvalidInput(
-                [
+                problems=[
                     Problem(
                         (cite,),
                         f"naive datetime {value.isoformat()} has no time zone",
@@ -43,7 +43,7 @@ def ensure_instant(value: object, field: str = "instant", cite: str = "99") -> p
             value.astimezone(dt.UTC)
         except OverflowError:
             raise InvalidInput(
-                [
+                problems=[
                     Problem(
                         (cite,),
                         f"{value.isoformat()} is out of range in UTC",
@@ -59,7 +59,7 @@ def ensure_instant(value: object, field: str = "instant", cite: str = "99") -> p
         # tzinfo on "+ timedelta" (pendulum 3.3).
         return utc_instant(dt.datetime.astimezone(value, dt.UTC))
     raise InvalidInput(
-        [
+        problems=[
             Problem(
                 (cite,),
                 f"expected an aware datetime, got {type(value).__name__}",
