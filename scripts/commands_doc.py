@@ -37,8 +37,8 @@ def render(registry: Registry = REGISTRY) -> str:
     ]
     for spec in registry:
         roles = ", ".join(sorted(r.value for r in spec.roles))
-        if spec.own_only:
-            roles += " (own employer)"
+        if spec.own_only and any(r.value == "employer" for r in spec.roles):
+            roles = roles.replace("employer", "employer (its own)")
         cites = ", ".join(spec.cites) or f"none: {spec.no_cite}"
         stream = {"grant": "the grant id", "employer": "`employer:ID`", "cycle": "`cycle:N`"}.get(
             spec.target.value, f"`{spec.target.value}`"
@@ -56,7 +56,8 @@ def render(registry: Registry = REGISTRY) -> str:
         "Each event type's payload, from its class in `choice_workflow.events.payloads`: an",
         'amount is text with two decimal places (`"25000.00"`), an instant the log\'s',
         "fixed-width UTC form (`2030-07-01T05:00:00.000000Z`); a field in *italics* may be",
-        "absent from logs written before the library added it (never different).",
+        "absent: written only where it applies (a wage report's `final`, a notice's digest",
+        "once there is an amount), or added after older logs were written without it.",
         "",
         "| event | schema | fields | amounts | instants |",
         "|---|---|---|---|---|",

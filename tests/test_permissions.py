@@ -8,6 +8,7 @@ enforced). A trigger added to the table without an entry here fails the first te
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator
@@ -21,12 +22,25 @@ import pytest
 from choice_workflow import (
     Actor,
     ChoiceWorkflowError,
+    InvalidInput,
     ManualClock,
     NotPermitted,
     Program,
     Role,
     Rules,
     TransitionRefused,
+    UnknownEmployer,
+)
+from choice_workflow.commands import (
+    REGISTRY,
+    ChangeContact,
+    OpenCycle,
+    RegisterEmployer,
+    Seal,
+    SelectAwards,
+    SetAppropriation,
+    StartProgram,
+    UpdateEmployer,
 )
 from choice_workflow.domain import Headcount, PerformanceRecord, WageRecord
 from choice_workflow.domain.state import State
@@ -333,3 +347,48 @@ def test_an_auditor_may_read_replay_verify_and_export_but_change_nothing(tmp_pat
         program.seal(auditor)
     with pytest.raises(NotPermitted):
         program.register_employer(sample_employer("E-new", at=START), auditor)
+
+
+# -- beyond the grant: every command of the registry ----------------------------------
+
+PROBES: dict[str, Callable[[], object]] = {
+    "start_program": lambda: StartProgram(Rules.illinois()),
+    "seal": lambda: Seal(),
+    "register_employer": lambda: RegisterEmployer(sample_employer("P1", at=START)),
+    "update_employer": lambda: UpdateEmployer(sample_employer("P1", at=START)),
+    "change_contact": lambda: ChangeContact("P1", "moved", email="new@p1.example"),
+    "open_cycle": lambda: OpenCycle(2, Decimal("1.00"), START.add(years=2)),
+    "set_appropriation": lambda: SetAppropriation(1, Decimal("100000000.00")),
+    "select_awards": lambda: SelectAwards(1),
+}
+"""A command of each stream beside the grant's (the grant's are the matrix above)."""
+
+
+def test_every_command_beside_the_grant_is_in_the_matrix() -> None:
+    beside = {s.name for s in REGISTRY if s.transition is None and s.name != "record_refusal"}
+    assert beside == set(PROBES)
+
+
+@pytest.mark.parametrize(
+    ("name", "who"),
+    [pytest.param(n, w, id=f"{n}-{w.replace(' ', '-')}") for n in PROBES for w in ACTORS],
+)
+def test_every_command_beside_the_grant_refuses_and_logs_every_role_it_does_not_allow(
+    program: Program, name: str, who: str
+) -> None:
+    spec = REGISTRY.by_name[name]
+    actor = ACTORS[who]("P1", "P2")
+    command = PROBES[name]()
+    refused_before = len(program.events("security"))
+    if actor.role in spec.roles and not (spec.own_only and who == "other employer"):
+        # Allowed to try: the Act may still refuse (an unknown employer, say), never the role.
+        refusals: tuple[object, ...] = ()
+        with contextlib.suppress(UnknownEmployer, InvalidInput, TransitionRefused):
+            refusals = tuple(p for p in program.may(command, actor) if p.field == "actor")
+        assert () == refusals
+        return
+    with pytest.raises(NotPermitted):
+        program.run(command, actor)
+    security = program.events("security")
+    assert refused_before + 1 == len(security)
+    assert (actor.id, name) == (security[-1].actor_id, security[-1].payload["command"])

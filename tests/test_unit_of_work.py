@@ -8,19 +8,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+import attrs
 import pendulum
 import pytest
 
 from choice_workflow import (
     Actor,
     ClockError,
+    InvalidInput,
     ManualClock,
     NotPermitted,
     Program,
     Role,
     State,
 )
-from choice_workflow.commands import OpenCycle
+from choice_workflow.commands import Apply, OpenCycle
 from choice_workflow.errors import ConcurrencyConflict, IdempotencyKeyReused
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.service.unit_of_work import UnitOfWork
@@ -89,7 +91,7 @@ def test_another_employers_withdraw_with_the_id_of_an_apply_is_refused_and_write
     program: Program, store: Store
 ) -> None:
     before = _count(store)
-    with pytest.raises(IdempotencyKeyReused, match="Applied of G1 v1 by e1-user") as refused:
+    with pytest.raises(IdempotencyKeyReused, match="first used for another command") as refused:
         program.withdraw("G1", E2, command_id="apply-G1")
     assert "apply-G1" == refused.value.command_id
     assert before == _count(store)
@@ -241,3 +243,66 @@ def test_allowed_tells_a_ui_what_an_actor_may_do_with_a_grant_now(program: Progr
     assert () == director["open_cycle"]
     assert "apply" in program.allowed(E1)
     assert "withdraw" not in program.allowed(E1)
+
+
+# -- what the review of the unit of work found -------------------------------------------
+
+
+def test_an_apply_retried_without_a_grant_id_names_the_same_grant(
+    program: Program, store: Store
+) -> None:
+    first = program.apply(sample_application("E2", at=START), E2, command_id="apply-E2")
+    before = _count(store)
+    assert first == program.apply(sample_application("E2", at=START), E2, command_id="apply-E2")
+    assert before == _count(store)
+
+
+@pytest.mark.parametrize("stream", ["security", "cycle:1", "employer:E1", "program", "seal"])
+def test_a_grant_command_on_a_stream_of_another_kind_is_refused_and_writes_nothing(
+    program: Program, store: Store, stream: str
+) -> None:
+    before = _count(store)
+    with pytest.raises(InvalidInput, match="is not the id of a grant stream"):
+        program.run(Apply(stream, sample_application("E1", at=START)), E1)
+    assert before == _count(store)
+
+
+@pytest.mark.parametrize("command_id", ["", "a#b", "forfeit:G1:1", "refused:x", "x" * 201])
+def test_a_command_id_in_the_librarys_own_namespace_is_refused(
+    program: Program, command_id: str
+) -> None:
+    with pytest.raises(InvalidInput, match="command id"):
+        program.review("G1", DEPARTMENT, command_id=command_id)
+
+
+def test_an_amendment_retried_with_more_changes_is_refused(program: Program, store: Store) -> None:
+    application = program.application("G1")
+    amended = attrs.evolve(application, amount_requested=application.amount_requested + 1000)
+    program.amend("G1", amended, E1, reason="budget", command_id="amend-1")
+    assert program.grant("G1") == program.amend(
+        "G1", amended, E1, reason="budget", command_id="amend-1"
+    )
+    more = attrs.evolve(amended, amount_requested=amended.amount_requested + 1000)
+    before = _count(store)
+    with pytest.raises(IdempotencyKeyReused):
+        program.amend("G1", more, E1, reason="budget", command_id="amend-1")
+    assert before == _count(store)
+
+
+def test_another_employer_is_not_told_what_a_reused_id_was_first_used_for(program: Program) -> None:
+    with pytest.raises(IdempotencyKeyReused) as refused:
+        program.withdraw("G1", E2, command_id="apply-G1")
+    assert "another command" == refused.value.first_use
+    with pytest.raises(IdempotencyKeyReused, match="Applied of G1"):
+        program.review("G1", DEPARTMENT, command_id="apply-G1")
+
+
+def test_a_seal_by_a_clock_behind_any_event_it_covers_is_a_clock_error(
+    program: Program, store: Store, clock: ManualClock
+) -> None:
+    clock.advance(days=5)
+    program.review("G1", DEPARTMENT)
+    before = _count(store)
+    with pytest.raises(ClockError, match="which the seal would cover"):
+        Program(store, clock=ManualClock(START.add(days=1))).seal(DEPARTMENT)
+    assert before == _count(store)

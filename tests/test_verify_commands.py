@@ -249,3 +249,22 @@ def _data(application: Any) -> dict[str, Any]:
 
 def _event_of(item: Item) -> Event:
     return event_from_record(_record(item))
+
+
+@pytest.mark.cite("15(g)", "10(3)")
+def test_rows_the_log_lacks_and_an_award_it_never_made_are_found(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    _program(store)
+    assert () == verify(store).findings
+    assert store.engine is not None
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO employers (id, data) SELECT 'E9', data FROM employers WHERE id = 'E1'"
+        )
+        conn.exec_driver_sql("DELETE FROM awards")
+    found = [(f.kind, f.stream_id, f.cites) for f in verify(store).findings]
+    assert [
+        (Kind.PROJECTION_MISMATCH, "employer:E9", ()),
+        (Kind.PROJECTION_MISMATCH, "", ("15(g)", "10(3)")),
+    ] == found
+    store.dispose()

@@ -17,15 +17,11 @@ from typing import Any
 
 from choice_workflow.audit.findings import Kind
 from choice_workflow.commands.registry import Registry
-from choice_workflow.commands.spec import CommandSpec, Env, Target
+from choice_workflow.commands.spec import CommandSpec, Env, Target, target_of
 from choice_workflow.domain.actors import Actor, Role
 from choice_workflow.domain.counties import CountyTable
 from choice_workflow.errors import ChoiceWorkflowError, InvalidInput, TransitionRefused
 from choice_workflow.events import (
-    CYCLE_STREAM_PREFIX,
-    PROGRAM_STREAM,
-    SEAL_STREAM,
-    SECURITY_STREAM,
     Event,
     format_instant,
     payloads,
@@ -46,21 +42,6 @@ _READ_ERRORS = (
 )
 
 
-def target_of(stream_id: str) -> Target:
-    """The kind of stream ``stream_id`` is."""
-    if stream_id == PROGRAM_STREAM:
-        return Target.PROGRAM
-    if stream_id == SEAL_STREAM:
-        return Target.SEAL
-    if stream_id == SECURITY_STREAM:
-        return Target.SECURITY
-    if stream_id.startswith("employer:"):
-        return Target.EMPLOYER
-    if stream_id.startswith(CYCLE_STREAM_PREFIX):
-        return Target.CYCLE
-    return Target.GRANT
-
-
 class Conformance:
     """Judges each recorded command again."""
 
@@ -71,13 +52,10 @@ class Conformance:
         self.judged = 0
         """How many recorded commands were decided again."""
 
-    def judge(
-        self, item: Item, event: Event, state: ProjectionState, rules: Rules
-    ) -> Mapping[str, Any] | None:
+    def judge(self, item: Item, event: Event, state: ProjectionState, rules: Rules) -> Any:
         """The findings of one event, judged against ``state`` (the log before it).
-        Returns the decision's payload when the recorded one differs from it (the fold
-        then goes on from the sound state, so that one forged field is one finding),
-        else None."""
+        Returns the command recovered from the event (None when it was not judged), whose
+        decoded parts the fold then reuses."""
         spec = self.registry.by_event_type.get(event.type)
         if spec is None:
             if target_of(event.stream_id) is not Target.GRANT:  # the fold reports a grant's
@@ -97,14 +75,9 @@ class Conformance:
         except ValueError:
             self._find(Kind.NOT_PERMITTED, f"unknown role {event.actor_role!r}", event, item, ())
             return None
-        if role not in spec.roles:
-            self._find(
-                Kind.NOT_PERMITTED,
-                f"role {role.value} may not {spec.name}",
-                event,
-                item,
-                spec.cites,
-            )
+        refused = spec.role_refusal(role)
+        if refused is not None:
+            self._find(Kind.NOT_PERMITTED, refused.reason, event, item, spec.cites)
             return None
         row = spec.transition
         grant = state.grant(event.stream_id) if row is not None else None
@@ -124,7 +97,7 @@ class Conformance:
     def _decide(
         self, item: Item, event: Event, spec: CommandSpec, role: Role, state: ProjectionState,
         rules: Rules,
-    ) -> Mapping[str, Any] | None:  # fmt: skip
+    ) -> Any:  # fmt: skip
         try:
             command = spec.recover(event, state)
             current = spec.state(state, command)
@@ -149,15 +122,15 @@ class Conformance:
         except (TransitionRefused, InvalidInput) as refused:
             for problem in refused.problems:
                 self._find(Kind.GUARD_FAILED, problem.reason, event, item, problem.cites)
-            return None
+            return command
         except ChoiceWorkflowError as refused:
             self._find(Kind.GUARD_FAILED, refused.reason, event, item, refused.cites)
-            return None
+            return command
         except _READ_ERRORS as exc:
             self._find(
                 Kind.MALFORMED, f"the recorded command cannot be judged: {exc!r}", event, item, ()
             )
-            return None
+            return command
         if emit.occurred_at is None and event.occurred_at < event.recorded_at:
             self._find(
                 Kind.TIME_IMPLAUSIBLE,
@@ -172,9 +145,9 @@ class Conformance:
                 item,
                 spec.cites,
             )
-        if spec.compare_payload and self._payload(item, event, spec, emit.payload):
-            return emit.payload
-        return None
+        if spec.compare_payload:
+            self._payload(item, event, spec, emit.payload)
+        return command
 
     def _payload(
         self, item: Item, event: Event, spec: CommandSpec, decided: Mapping[str, Any]
@@ -183,22 +156,20 @@ class Conformance:
         recorded = event.payload
         differs = False
         for key in sorted(set(recorded) | set(decided)):
-            if key not in recorded and key in spec.legacy_optional:
+            if key in spec.restated or (key not in recorded and key in spec.legacy_optional):
                 continue
             mine, theirs = decided.get(key, _ABSENT), recorded.get(key, _ABSENT)
-            if _plain(mine) != _plain(theirs):
-                differs = True
-                template = spec.payload_reasons.get(key)
-                reason = (
-                    f"{spec.name}: the recorded {key} is {_brief(theirs)}; the command gives {_brief(mine)}"
-                    if template is None
-                    else template.format(recorded=theirs, decided=mine, p=recorded)
-                )
-                self._find(
-                    Kind.GUARD_FAILED,
-                    reason,
-                    event, item, spec.payload_cites.get(key, spec.cites),
-                )  # fmt: skip
+            if mine is theirs or mine == theirs or _plain(mine) == _plain(theirs):
+                continue
+            differs = True
+            template = spec.payload_reasons.get(key)
+            reason = (
+                f"{spec.name}: the recorded {key} is {_brief(theirs)}; the command gives {_brief(mine)}"
+                if template is None
+                else template.format(recorded=theirs, decided=mine, p=recorded)
+            )
+            cites = spec.payload_cites.get(key, spec.cites)
+            self._find(Kind.GUARD_FAILED, reason, event, item, cites)
         return differs
 
 

@@ -79,16 +79,16 @@ class Integrity:
         self.heads[event.stream_id] = (max(event.version, last_version), item.hash)
         if self.canonical and not canonical and item.record != _canonical(raw):
             find(Kind.MALFORMED, "the record is not in canonical form", event, item, ())
-        self._instants(item, event)
+        recorded = to_us(event.recorded_at)
+        self._instants(item, event, recorded)
         if item.columns is not None:
-            self._columns(item, event, raw)
+            self._columns(item, event, raw, recorded)
         return linked
 
-    def _instants(self, item: Item, event: Event) -> None:
+    def _instants(self, item: Item, event: Event, recorded: int) -> None:
         find = self._find
         if event.occurred_at > event.recorded_at:
             find(Kind.TIME_IMPLAUSIBLE, "the event occurred after it was recorded", event, item, ())
-        recorded = to_us(event.recorded_at)
         before = self.latest.get(event.stream_id)
         if before is not None and recorded < before:
             find(
@@ -107,7 +107,7 @@ class Integrity:
         self.latest[event.stream_id] = max(recorded, before or recorded)
         self.newest = max(self.newest, recorded)
 
-    def _columns(self, item: Item, event: Event, raw: dict[str, Any]) -> None:
+    def _columns(self, item: Item, event: Event, raw: dict[str, Any], recorded: int) -> None:
         assert item.columns is not None  # noqa: S101 - checked by the caller
         for key in _COLUMN_KEYS:
             if str(item.columns[key]) != str(raw.get(key, 1 if key == "schema_version" else None)):
@@ -120,9 +120,14 @@ class Integrity:
             ("recorded_us", "recorded_at", event.recorded_at),
         ):
             # The event's own instants are the record's, parsed once already, unless an
-            # upcaster rewrote the record.
-            instant = parse_instant(str(raw[field])) if upcast else parsed
-            if int(item.columns[key]) != to_us(instant):
+            # upcaster rewrote the record; most events occur when they are recorded.
+            if upcast:
+                us = to_us(parse_instant(str(raw[field])))
+            elif field == "recorded_at" or raw.get("occurred_at") == raw.get("recorded_at"):
+                us = recorded
+            else:
+                us = to_us(parsed)
+            if int(item.columns[key]) != us:
                 self._find(
                     Kind.COLUMN_MISMATCH, f"column {key} disagrees with the record", event, item, ()
                 )

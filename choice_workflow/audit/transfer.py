@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from choice_workflow.audit.findings import INTEGRITY
-from choice_workflow.audit.jsonl import LogFormatError, RawLine, parse_record, read_lines
+from choice_workflow.audit.jsonl import LogFormatError, RawLine, read_lines, read_record
 from choice_workflow.audit.verify import Item, Report, verify
 from choice_workflow.errors import ChoiceWorkflowError, ImportRefused
 from choice_workflow.events import event_from_record
@@ -102,7 +102,7 @@ def _strict_items(lines: Iterator[RawLine], digest: _Digest) -> Iterator[Item]:
     not strict JSON refuses the import at once (it would be a ``malformed`` finding)."""
     for line in lines:
         try:
-            parse_record(line.record)
+            read_record(line.record)
         except LogFormatError as exc:
             raise ImportRefused(
                 reason=f"line {line.line_no}: {exc.reason}",
@@ -166,7 +166,7 @@ def _project(tx: Transaction, report: Report) -> None:
 
 def _restore(tx: Transaction, line: RawLine) -> None:
     try:
-        event = event_from_record(parse_record(line.record))
+        event = event_from_record(read_record(line.record)[0])
         tx.restore(StoredEvent(line.position, event, line.record, line.prev_hash, line.hash))
     except ImportRefused:
         raise

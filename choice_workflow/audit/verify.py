@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -22,6 +23,7 @@ from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.integrity import Integrity
 from choice_workflow.audit.jsonl import read_lines, read_record
 from choice_workflow.commands.registry import REGISTRY, Registry
+from choice_workflow.commands.spec import decoded_of
 from choice_workflow.domain.counties import CountyTable
 from choice_workflow.domain.cycle import Cycle
 from choice_workflow.domain.grant import Grant
@@ -122,7 +124,7 @@ def verify(
             )
         )
     if isinstance(source, Store) and as_of is None:
-        extra += _compare(source, engine.state)
+        extra += _compare(source, engine.state, records=engine.records)
     return attrs.evolve(report, findings=report.findings + tuple(extra))
 
 
@@ -142,14 +144,22 @@ def _items(source: Store | str | Path | Iterable[Item]) -> Iterator[Item]:
     yield from source
 
 
-def _compare(store: Store, state: ProjectionState) -> list[Finding]:
-    """The database's read models against the fold of the log."""
+def _compare(store: Store, state: ProjectionState, *, records: bool) -> list[Finding]:
+    """The database's read models against the fold of the log (rows the log lacks
+    included); the employers and applications only when they were folded."""
     found = []
     with store.transaction() as tx:
+        rows = tx.rows()
         stored = {g.id: g for g in tx.grants()}
-        cycles = {n: tx.cycle(n) for n in range(1, 10)}
-        employers = {e: tx.employer(e) for e in state.employers}
-        applications = {g: tx.application(g) for g in state.applications}
+        cycles = {n: tx.cycle(n) for n in rows.cycles | set(state.cycles)}
+        employers = (
+            {e: tx.employer(e) for e in rows.employers | set(state.employers)} if records else {}
+        )
+        applications = (
+            {g: tx.application(g) for g in rows.applications | set(state.applications)}
+            if records
+            else {}
+        )
     for gid in sorted(set(stored) | set(state.grant_map)):
         mine, theirs = state.grant_map.get(gid), stored.get(gid)
         if mine != theirs:
@@ -161,8 +171,8 @@ def _compare(store: Store, state: ProjectionState) -> list[Finding]:
                     0 if mine is None else mine.version,
                 )
             )
-    for number in sorted({n for n, c in cycles.items() if c is not None} | set(state.cycles)):
-        if state.cycles.get(number) != cycles.get(number):
+    for number in sorted(cycles):
+        if state.cycles.get(number) != cycles[number]:
             found.append(
                 Finding(
                     Kind.PROJECTION_MISMATCH,
@@ -171,8 +181,8 @@ def _compare(store: Store, state: ProjectionState) -> list[Finding]:
                     cites=("15(a)",),
                 )
             )
-    for eid, employer in sorted(employers.items()):
-        if employer != state.employers[eid]:
+    for eid in sorted(employers):
+        if employers[eid] != state.employers.get(eid):
             found.append(
                 Finding(
                     Kind.PROJECTION_MISMATCH,
@@ -180,8 +190,8 @@ def _compare(store: Store, state: ProjectionState) -> list[Finding]:
                     f"employer:{eid}",
                 )
             )
-    for gid, application in sorted(applications.items()):
-        if application != state.applications[gid]:
+    for gid in sorted(applications):
+        if applications[gid] != state.applications.get(gid):
             found.append(
                 Finding(
                     Kind.PROJECTION_MISMATCH,
@@ -190,6 +200,15 @@ def _compare(store: Store, state: ProjectionState) -> list[Finding]:
                     cites=("15(b)",),
                 )
             )
+    if dict(rows.awards) != state.awards:
+        differ = sorted(set(rows.awards.items()) ^ set(state.awards.items()))
+        found.append(
+            Finding(
+                Kind.PROJECTION_MISMATCH,
+                f"the awards table disagrees with the log for {', '.join(e for e, _ in differ[:5])}",
+                cites=("15(g)", "10(3)"),
+            )
+        )
     return found
 
 
@@ -219,6 +238,9 @@ class _Pass:
             registry, self._find, counties if counties is not None else CountyTable.illinois()
         )
         self.rules: Rules | None = None
+        self.records = guards or not check
+        """Whether the employers and applications are folded: for the commands' contexts
+        and the reports; not by an integrity check alone (``guards=False``)."""
         self.projector: Projector | None = None
         self.events = 0
         self.corrections: list[CorrectionNote] = []
@@ -269,19 +291,11 @@ class _Pass:
             self.integrity.seal(item, event, check=False)
         if event.type == EventType.PROGRAM_STARTED and self.rules is None:
             self._start(item, event)
-        sound = event
+        command = None
         if self.check and self.guards and self.rules is not None and linked:
-            decided = self.conformance.judge(item, event, self.state, self.rules)
-            if decided is not None:  # one forged field is one finding, not a cascade
-                sound = attrs.evolve(
-                    event,
-                    payload={
-                        **decided,
-                        **{k: v for k, v in event.payload.items() if k not in decided},
-                    },
-                )
+            command = self.conformance.judge(item, event, self.state, self.rules)
         self.state.observe(event, item.hash)
-        self._fold(item, sound)
+        self._fold(item, event, decoded_of(command))
 
     def _start(self, item: Item, event: Event) -> None:
         try:
@@ -295,15 +309,17 @@ class _Pass:
                 ("99",),
             )
             return
-        self.projector = Projector(self.rules)
+        self.projector = Projector(self.rules, records=self.records)
 
-    def _fold(self, item: Item, event: Event) -> None:
-        projector = self.projector if self.projector is not None else Projector(Rules.illinois())
+    def _fold(self, item: Item, event: Event, known: Mapping[str, Any]) -> None:
+        projector = self.projector
+        if projector is None:  # events before the program's start: the Act's own Rules
+            projector = self.projector = Projector(Rules.illinois(), records=self.records)
         kind = projection_of(event.stream_id, event.type)
         if kind == "none":
             return
         try:
-            projected = projector.apply(event, self.state)
+            projected = projector.apply(event, self.state, known=known)
         except TransitionRefused as refused:
             if self.check:
                 for problem in refused.problems:

@@ -52,6 +52,7 @@ def grant_command(
     occurred: Callable[[Any], pendulum.DateTime | None] = lambda command: None,
     payload_cites: Mapping[str, tuple[str, ...]] | None = None,
     legacy_optional: frozenset[str] = frozenset(),
+    restated: frozenset[str] = frozenset(),
     payload_reasons: Mapping[str, str] | None = None,
     permission: Any = None,
     same: Any = None,
@@ -88,6 +89,7 @@ def grant_command(
         payload_cites=payload_cites or {},
         payload_reasons=payload_reasons or {},
         legacy_optional=legacy_optional,
+        restated=restated,
         same=same,
         description=row.description,
     )

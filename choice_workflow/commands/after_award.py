@@ -105,8 +105,14 @@ def _close_payload(
     }
 
 
-def _received(event: Event) -> pendulum.DateTime | None:
-    return None if event.occurred_at == event.recorded_at else event.occurred_at
+def _same_repayment(command: RecordRepayment, event: Event, view: Any) -> bool:
+    """A repayment's retry: the same amount, received when the first run says (a
+    repayment recorded without its instant was received when it was recorded)."""
+    return (
+        isinstance(command, RecordRepayment)
+        and command.amount == Decimal(str(event.payload["amount"]))
+        and command.received_at in (None, event.occurred_at)
+    )
 
 
 _RETENTION = {"retain_until": ("2 CFR 200.334",), "retention_years": ("2 CFR 200.334",)}
@@ -121,8 +127,8 @@ TERMINATE = grant_command(
 )  # fmt: skip
 RECORD_REPAYMENT = grant_command(
     "record_repayment", RecordRepayment, lambda c, g, x, r, n: {"amount": money_text(c.amount)},
-    lambda e, v: RecordRepayment(e.stream_id, Decimal(str(e.payload["amount"])), _received(e)),
-    occurred=lambda c: c.received_at,
+    lambda e, v: RecordRepayment(e.stream_id, Decimal(str(e.payload["amount"])), e.occurred_at),
+    occurred=lambda c: c.received_at, same=_same_repayment,
 )  # fmt: skip
 CLOSE_OUT = grant_command(
     "close_out", CloseOut, _close_payload,

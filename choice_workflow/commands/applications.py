@@ -3,7 +3,6 @@ withdraw, endorse, approve, and the referral of the next applicant (15(b), (a), 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -15,6 +14,7 @@ from choice_workflow.commands.spec import Env, View
 from choice_workflow.domain.actors import Actor
 from choice_workflow.domain.application import (
     Application,
+    amended_application,
     application_changes,
     application_from_data,
     application_to_data,
@@ -170,20 +170,18 @@ def _amend_payload(
 
 
 def _recover_amend(event: Event, view: View) -> Amend:
-    before = view.application(event.stream_id)
-    data = {} if before is None else application_to_data(before)
-    data.update(event.payload["changes"])
-    return Amend(event.stream_id, application_from_data(data), event.payload["reason"])
+    amended = amended_application(view.application(event.stream_id), event.payload["changes"])
+    return Amend(event.stream_id, amended, event.payload["reason"])
 
 
 def _same_amend(command: Amend, event: Event, view: View) -> bool:
-    """An amendment's retry: the same reason and the fields it changed as they are in
-    the command's application."""
-    if not isinstance(command, Amend) or command.reason != event.payload.get("reason"):
-        return False
-    data = application_to_data(command.application)
-    changes = event.payload.get("changes")
-    return isinstance(changes, Mapping) and all(data.get(k) == v for k, v in changes.items())
+    """An amendment's retry: the same reason, and the application it asks for is the
+    one the first run left (nothing more, nothing less)."""
+    return (
+        isinstance(command, Amend)
+        and command.reason == event.payload.get("reason")
+        and command.application == view.application(event.stream_id)
+    )
 
 
 def _approval_context(
@@ -224,7 +222,9 @@ def _amount(event: Event) -> Decimal:
 
 APPLY = grant_command(
     "apply", Apply, _apply_payload,
-    lambda e, v: Apply(e.stream_id, application_from_data(e.payload["application"]), e.payload["cycle"]),
+    lambda e, v: Apply(
+        e.stream_id, application_from_data(e.payload["application"], keep=True), e.payload["cycle"]
+    ),
     load=_apply_context,
 )  # fmt: skip
 REVIEW = grant_command(

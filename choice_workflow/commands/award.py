@@ -184,7 +184,7 @@ SEND_NOTICE = grant_command(
 )  # fmt: skip
 ACCEPT = grant_command(
     "accept", Accept, _accept_by, lambda e, v: Accept(e.stream_id),
-    payload_cites={"accept_by": ("15(j)",)},
+    payload_cites={"accept_by": ("15(j)",)}, restated=frozenset({"accept_by"}),
 )  # fmt: skip
 DECLINE = grant_command(
     "decline", Decline, lambda c, g, x, r, n: {"reason": str(c.reason)},
@@ -192,7 +192,7 @@ DECLINE = grant_command(
 )  # fmt: skip
 FORFEIT = grant_command(
     "forfeit", Forfeit, _accept_by, lambda e, v: Forfeit(e.stream_id),
-    payload_cites={"accept_by": ("15(j)",)},
+    payload_cites={"accept_by": ("15(j)",)}, restated=frozenset({"accept_by"}),
 )  # fmt: skip
 BEGIN_TRANSITION = grant_command(
     "begin_transition", BeginTransition,

@@ -185,13 +185,13 @@ def _employer_spec(
 
 REGISTER_EMPLOYER = _employer_spec(
     "register_employer", RegisterEmployer, "EmployerRegistered", _register,
-    lambda e, v: RegisterEmployer(employer_from_data(e.payload["employer"])),
+    lambda e, v: RegisterEmployer(employer_from_data(e.payload["employer"], keep=True)),
     roles=_OFFICE, cites=('10 "Eligible employer"',),
     description="The Department or the Director registers an employer and its certificate data.",
 )  # fmt: skip
 UPDATE_EMPLOYER = _employer_spec(
     "update_employer", UpdateEmployer, "EmployerUpdated", _update,
-    lambda e, v: UpdateEmployer(employer_from_data(e.payload["employer"])),
+    lambda e, v: UpdateEmployer(employer_from_data(e.payload["employer"], keep=True)),
     roles=_OFFICE, cites=('10 "Eligible employer"',),
     description="The Department or the Director records changed facts of an employer.",
 )  # fmt: skip

@@ -23,8 +23,9 @@ from choice_workflow.events import EventType
 @attrs.frozen
 class FollowUp:
     """A command the system runs in the same transaction, with its command id suffix
-    (``""``: the triggering command's own id) and whether a refusal is kept quiet (an
-    automatic approval that a guard refuses leaves the application referred)."""
+    (``""``: the triggering command's own id; a caller's ids never hold ``#``) and
+    whether a refusal is kept quiet (an automatic approval that a guard refuses leaves
+    the application referred)."""
 
     command: Refer | Approve
     suffix: str = ""
@@ -59,5 +60,5 @@ def next_applicant(view: View, cycle: Cycle, released: Grant, env: Env) -> list[
     refer = Refer(chosen.grant_id, released.id, released.state.value, offered, cycle.available)
     follow = [FollowUp(refer)]
     if rules.auto_approve_next:
-        follow.append(FollowUp(Approve(chosen.grant_id, offered), ":next", quiet=True))
+        follow.append(FollowUp(Approve(chosen.grant_id, offered), "#next", quiet=True))
     return follow

@@ -26,14 +26,14 @@ from choice_workflow.domain.employer import Employer
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.state import State
 from choice_workflow.errors import Problem
-from choice_workflow.events import Event, payloads
+from choice_workflow.events import Event, payloads, stream_kind
 from choice_workflow.lifecycle.context import Context
 from choice_workflow.lifecycle.table import Transition
 from choice_workflow.rules import Rules
 
 
 class Target(enum.Enum):
-    """The kind of stream a command writes."""
+    """The kind of stream a command writes (:func:`~choice_workflow.events.stream_kind`)."""
 
     GRANT = "grant"
     EMPLOYER = "employer"
@@ -58,6 +58,11 @@ class View(Protocol):
     def stream_heads(self) -> list[tuple[str, int, str]]: ...
     def lock_employer(self, employer_id: str) -> None: ...
     def lock_for_seal(self) -> None: ...
+
+
+def target_of(stream_id: str) -> Target:
+    """The kind of stream ``stream_id`` is."""
+    return Target(stream_kind(stream_id))
 
 
 @attrs.frozen
@@ -136,6 +141,10 @@ class CommandSpec:
     payload_reasons: Mapping[str, str] = attrs.field(factory=dict)
     """A finding's message for a payload field that differs, as a format string of
     ``recorded``, ``decided`` and the recorded payload ``p``."""
+    restated: frozenset[str] = frozenset()
+    """Payload fields that only restate the state the event was judged in (the window's
+    end an acceptance was judged by): not compared by verify, whose findings are on the
+    event that set them."""
     legacy_optional: frozenset[str] = frozenset()
     """Payload fields the library added after logs were written without them: verify
     accepts their absence (never a different value)."""
@@ -157,7 +166,39 @@ class CommandSpec:
         """The stream ``command`` writes."""
         return self.stream(command)
 
+    def role_refusal(self, role: Role) -> Problem | None:
+        """Why ``role`` may never run this command (None: it may)."""
+        if role in self.roles:
+            return None
+        allowed = ", ".join(sorted(r.value for r in self.roles))
+        return Problem(
+            (), f"role {role.value} may not {self.name}", f"Allowed: {allowed}.", "actor"
+        )
+
+    def owner_refusal(self, actor: Actor, owner: str | None) -> Problem | None:
+        """Why ``actor``, an employer, may not run this command for ``owner`` (None: it
+        may, or the rule does not apply)."""
+        if not self.own_only or actor.role is not Role.EMPLOYER or owner is None:
+            return None
+        if actor.employer_id == owner:
+            return None
+        return Problem(
+            (), f"employer {actor.employer_id} may not act on another employer's grant",
+            "An employer acts on its own grants only.", "actor",
+        )  # fmt: skip
+
     @property
     def payload_class(self) -> type[Any] | None:
         """The class of the payload this command's event carries."""
         return self.payload if self.payload is not None else payloads.payload_class(self.event_type)
+
+
+def decoded_of(command: Any) -> dict[str, Any]:
+    """What a command holds of its event's payload already decoded (its application,
+    its employer), for the projector, which would otherwise decode it again."""
+    known: dict[str, Any] = {}
+    for key in ("application", "employer"):
+        value = getattr(command, key, None)
+        if value is not None:
+            known[key] = value
+    return known

@@ -322,7 +322,7 @@ def application_to_data(app: Application) -> dict[str, Any]:
     return _codec.to_data(app, Application, application_cites)
 
 
-def application_from_data(data: object) -> Application:
+def application_from_data(data: object, *, keep: bool = False) -> Application:
     """The application that :func:`application_to_data` wrote.
 
     Malformed data (a missing or unknown field, a wrong type, money as a float, an
@@ -330,7 +330,7 @@ def application_from_data(data: object) -> Application:
     problem with its field path and cite. What is well-formed but wrong (sums, bounds,
     missing fiscal years) is for :func:`validate_application`.
     """
-    return _codec.from_data(data, Application, application_cites)
+    return _codec.from_data(data, Application, application_cites, keep=keep)
 
 
 def application_changes(before: Application | None, after: Application | None) -> dict[str, Any]:
@@ -341,3 +341,10 @@ def application_changes(before: Application | None, after: Application | None) -
     old = {} if before is None else application_to_data(before)
     new = application_to_data(after)
     return {k: v for k, v in new.items() if old.get(k) != v}
+
+
+def amended_application(before: Application | None, changes: Mapping[str, Any]) -> Application:
+    """15(b): the application an amendment's ``changes`` (the fields it changed, as
+    data) make of ``before``."""
+    data = {} if before is None else application_to_data(before)
+    return application_from_data({**data, **changes})

@@ -146,7 +146,7 @@ def employer_to_data(employer: Employer) -> dict[str, Any]:
     return _codec.to_data(employer, Employer, employer_cites)
 
 
-def employer_from_data(data: object) -> Employer:
+def employer_from_data(data: object, *, keep: bool = False) -> Employer:
     """The employer that :func:`employer_to_data` wrote.
 
     Malformed data (a missing or unknown field, a wrong type, an unreadable date, a
@@ -154,4 +154,4 @@ def employer_from_data(data: object) -> Employer:
     :class:`~choice_workflow.errors.InvalidInput` listing every problem, each with its
     field path and cite; nothing else is raised.
     """
-    return _codec.from_data(data, Employer, employer_cites)
+    return _codec.from_data(data, Employer, employer_cites, keep=keep)

@@ -18,6 +18,12 @@ def money_problem(value: object, field: str, cites: tuple[str, ...]) -> Problem 
     at most 2 decimal places. A ``float`` is refused: binary floating point cannot hold
     cents exactly.
     """
+    if type(value) is Decimal:
+        # The common case (an amount with cents, read or built as a Decimal), without
+        # rounding: at most 2 places, within the bounds.
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= -2 and -_TOO_LARGE < value < _TOO_LARGE:
+            return None
     if isinstance(value, bool):
         return Problem(cites, "a boolean is not an amount of money", _HINT, field)
     if isinstance(value, float):

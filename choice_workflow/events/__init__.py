@@ -7,6 +7,7 @@ hashed and verified by an outside tool.
 
 from choice_workflow.events.envelope import (
     CYCLE_STREAM_PREFIX,
+    EMPLOYER_STREAM_PREFIX,
     PROGRAM_STREAM,
     SEAL_STREAM,
     SECURITY_STREAM,
@@ -21,11 +22,13 @@ from choice_workflow.events.envelope import (
     no_floats,
     parse_instant,
     register_upcaster,
+    stream_kind,
     upcast,
 )
 
 __all__ = [
     "CYCLE_STREAM_PREFIX",
+    "EMPLOYER_STREAM_PREFIX",
     "PROGRAM_STREAM",
     "SEAL_STREAM",
     "SECURITY_STREAM",
@@ -40,5 +43,6 @@ __all__ = [
     "no_floats",
     "parse_instant",
     "register_upcaster",
+    "stream_kind",
     "upcast",
 ]

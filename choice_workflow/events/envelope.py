@@ -29,6 +29,21 @@ SEAL_STREAM = "seal"
 """The stream of seals: each lists every other stream's head and their Merkle root."""
 CYCLE_STREAM_PREFIX = "cycle:"
 """The stream of cycle N is ``cycle:N``: its opening, appropriations and selections."""
+EMPLOYER_STREAM_PREFIX = "employer:"
+"""The stream of employer ID is ``employer:ID``: its registration, facts and contacts."""
+
+
+def stream_kind(stream_id: str) -> str:
+    """What kind of stream ``stream_id`` is: ``program``, ``seal``, ``security``,
+    ``employer`` (``employer:ID``), ``cycle`` (``cycle:N``) or, for any other id,
+    ``grant`` (a grant's id is its stream's)."""
+    if stream_id in (PROGRAM_STREAM, SEAL_STREAM, SECURITY_STREAM):
+        return stream_id
+    if stream_id.startswith(EMPLOYER_STREAM_PREFIX):
+        return "employer"
+    if stream_id.startswith(CYCLE_STREAM_PREFIX):
+        return "cycle"
+    return "grant"
 
 
 class EventType:

@@ -187,7 +187,7 @@ class Disbursed:
 
 @attrs.frozen
 class WagesRecorded:
-    records: list[dict[str, JSON]]
+    records: list[JSON]
     final: bool = optional()
 
 
@@ -198,7 +198,7 @@ class HeadcountRecorded:
 
 @attrs.frozen
 class PerformanceRecorded:
-    records: list[dict[str, JSON]]
+    records: list[JSON]
 
 
 @attrs.frozen

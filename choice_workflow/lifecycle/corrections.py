@@ -27,7 +27,7 @@ from choice_workflow.domain.recorded import (
     performance_from_data,
     wage_from_data,
 )
-from choice_workflow.events import Event, EventType
+from choice_workflow.events import Event, EventType, canonical_json, no_floats
 
 __all__ = [
     "CAUSE_CITES",
@@ -97,6 +97,12 @@ def replacement_problems(kind: str, replacement: Mapping[str, Any]) -> list[str]
         if field == "evaluation":
             if not isinstance(value, Mapping) or not value:
                 problems.append("the corrected evaluation is empty")
+            else:
+                try:
+                    no_floats(value)
+                    canonical_json(value)
+                except (TypeError, ValueError) as exc:
+                    problems.append(f"the corrected evaluation is not plain JSON data: {exc}")
             continue
         reader = readers.get((kind, field))
         if reader is None:

@@ -14,7 +14,7 @@ from choice_workflow.domain import application as _application
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.state import State
 from choice_workflow.errors import Problem
-from choice_workflow.events import format_instant
+from choice_workflow.events import canonical_json, format_instant, no_floats
 from choice_workflow.lifecycle.context import Context
 from choice_workflow.lifecycle.corrections import (
     CAUSE_CITES,
@@ -191,7 +191,14 @@ def evaluation_given(
 ) -> Iterator[Problem]:
     """20(a): an evaluation records findings on wages/employment and compliance actions."""
     evaluation = getattr(command, "evaluation", None)
-    if not isinstance(evaluation, dict) or not evaluation:
+    if isinstance(evaluation, dict) and evaluation and not _plain(evaluation):
+        yield Problem(
+            ("20(a)(1)", "20(a)(2)"),
+            "the evaluation is not plain JSON data: no floats, no integers beyond 2^53",
+            "Use str, int, bool, None, lists and dicts; amounts as strings.",
+            "evaluation",
+        )
+    elif not isinstance(evaluation, dict) or not evaluation:
         yield Problem(
             ("20(a)(1)", "20(a)(2)"),
             "an evaluation needs its findings",
@@ -207,6 +214,17 @@ _REASON_CITES = {
     "place_hold": ("2 CFR 200.334",),
     "release_hold": ("2 CFR 200.334",),
 }
+
+
+def _plain(value: object) -> bool:
+    """True when ``value`` is JSON the log can hold (RFC 8785: no floats, integers within
+    2^53)."""
+    try:
+        no_floats(value)
+        canonical_json(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _type_at(context: Context, version: object) -> str | None:

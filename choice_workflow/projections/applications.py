@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from choice_workflow.domain.application import (
     Application,
+    amended_application,
     application_from_data,
-    application_to_data,
 )
 from choice_workflow.errors import IllegalHistory
 from choice_workflow.events import Event, EventType
@@ -22,7 +22,7 @@ def evolve(application: Application | None, event: Event) -> Application:
         changes = event.payload.get("changes")
         if application is None or not isinstance(changes, Mapping):
             raise IllegalHistory(reason=f"the amendment of {event.stream_id} cannot be read")
-        return application_from_data({**application_to_data(application), **changes})
+        return amended_application(application, changes)
     raise IllegalHistory(reason=f"event type {event.type!r} does not change an application")
 
 

@@ -39,12 +39,15 @@ def evolve(cycle: Cycle | None, event: Event) -> Cycle:
     raise IllegalHistory(reason=f"event type {event.type!r} is not a cycle event")
 
 
-def ledger(cycle: Cycle, event: Event, before: Grant | None, after: Grant) -> Cycle:
+def ledger(
+    cycle: Cycle, event: Event, reserved: Decimal, disbursed: Decimal, after: Grant
+) -> Cycle:
     """A cycle after one event of one of its grants: what the grant now holds and has
-    been paid (15(a)), and the waitlisted grants already referred (15(j))."""
+    been paid (15(a): the event's ``reserved`` and ``disbursed`` changes,
+    :func:`~choice_workflow.domain.cycle.ledger_delta`), and the waitlisted grants
+    already referred (15(j))."""
     if event.type == EventType.REFERRED:
         cycle = attrs.evolve(cycle, referred=(*cycle.referred, after.id))
-    reserved, disbursed = ledger_delta(before, after)
     return apply_delta(cycle, reserved, disbursed)
 
 

@@ -14,23 +14,13 @@ from typing import Any, Protocol
 import attrs
 
 from choice_workflow.domain.application import Application
-from choice_workflow.domain.cycle import Cycle
+from choice_workflow.domain.cycle import Cycle, ledger_delta
 from choice_workflow.domain.employer import Employer
 from choice_workflow.domain.grant import Grant
 from choice_workflow.errors import Problem, TransitionRefused
-from choice_workflow.events import (
-    CYCLE_STREAM_PREFIX,
-    PROGRAM_STREAM,
-    SEAL_STREAM,
-    SECURITY_STREAM,
-    Event,
-    EventType,
-)
+from choice_workflow.events import Event, EventType, stream_kind
 from choice_workflow.projections import applications, cycles, employers, grants
 from choice_workflow.rules import AwardCounts, Rules
-
-NOT_PROJECTED = frozenset({PROGRAM_STREAM, SEAL_STREAM, SECURITY_STREAM})
-"""Streams no read model folds (the Rules are read from the program stream itself)."""
 
 
 class ReadWrite(Protocol):
@@ -63,22 +53,24 @@ def projection_of(stream_id: str, event_type: str | None = None) -> str:
     for the program, seal and security streams, and for an event type of a command
     registered beside the library's own whose projection is ``none``. Every event of a
     grant's stream is the grant's (the transition table must know it)."""
-    if stream_id in NOT_PROJECTED:
-        return "none"
-    if stream_id.startswith("employer:"):
-        return (
-            "employers" if event_type is None or event_type in employers.EMPLOYER_EVENTS else "none"
-        )
-    if stream_id.startswith(CYCLE_STREAM_PREFIX):
+    kind = stream_kind(stream_id)
+    if kind == "employer":
+        known = event_type is None or event_type in employers.EMPLOYER_EVENTS
+        return "employers" if known else "none"
+    if kind == "cycle":
         return "cycles" if event_type is None or event_type in cycles.CYCLE_EVENTS else "none"
-    return "grants"
+    return "grants" if kind == "grant" else "none"
 
 
 class Projector:
     """Folds events into the read models under the Rules in force."""
 
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, rules: Rules, *, records: bool = True) -> None:
         self.rules = rules
+        self.records = records
+        """False: the employers and applications (whole records to decode) are left out;
+        the grants, the cycles and the awards are folded (a replay that checks the
+        log's integrity only)."""
 
     def apply(
         self, event: Event, rw: ReadWrite, *, known: Mapping[str, Any] | None = None
@@ -90,6 +82,8 @@ class Projector:
         if kind == "none":
             return Projected()
         if kind == "employers":
+            if not self.records:
+                return Projected()
             employer = (known or {}).get("employer")
             if not isinstance(employer, Employer):
                 employer = employers.evolve(None, event)
@@ -106,7 +100,7 @@ class Projector:
         before = rw.grant(event.stream_id)
         after = grants.evolve(before, event)
         application = None
-        if event.type in applications.APPLICATION_EVENTS:
+        if self.records and event.type in applications.APPLICATION_EVENTS:
             application = known.get("application")
             if not isinstance(application, Application):
                 application = applications.evolve(rw.application(after.id), event)
@@ -114,17 +108,19 @@ class Projector:
         if application is not None:
             rw.put_application(after.id, application)
         cycle = None
-        if event.type == EventType.REFERRED or cycles.moves_funds(before, after):
+        reserved, disbursed = ledger_delta(before, after)
+        moves = bool(reserved or disbursed)
+        if moves or event.type == EventType.REFERRED:
             found = rw.cycle(after.cycle, lock=True)
             if found is None:
-                if cycles.moves_funds(before, after):
+                if moves:
                     raise TransitionRefused(
                         command=event.type, grant_id=after.id,
                         problems=[Problem(("15(a)", "15(f)"), f"cycle {after.cycle} has no ledger: it was never opened",
                                  "Open the cycle first.")],
                     )  # fmt: skip
             else:
-                cycle = cycles.ledger(found, event, before, after)
+                cycle = cycles.ledger(found, event, reserved, disbursed, after)
                 rw.put_cycle(cycle)
         counts = self.rules.award_counts
         if (event.type == EventType.APPROVED and counts is AwardCounts.APPROVED) or (

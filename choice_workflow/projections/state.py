@@ -16,6 +16,10 @@ from choice_workflow.projections.projector import Projected, Projector
 from choice_workflow.rules import Rules
 from choice_workflow.time.instants import to_us
 
+_CODE_OF: dict[str, str] = {}
+_TYPE_OF: dict[str, str] = {}
+"""Each event type met, as one character, and back."""
+
 
 class ProjectionState:
     """The read models (grants, employers, applications, cycles, awards) and each
@@ -30,8 +34,9 @@ class ProjectionState:
         self.awards: dict[str, str] = {}
         self.heads: dict[str, tuple[int, str, int]] = {}
         """Stream id -> (version, hash, latest recorded instant in microseconds)."""
-        self.kinds: dict[str, list[str]] = {}
-        """A grant's event types by version (what corrections and evidence reference)."""
+        self.kinds: dict[str, str] = {}
+        """A grant's event types by version (what corrections and evidence reference),
+        one character each: a long log's history costs a byte an event, not an object."""
         self.program: list[Event] = []
         """The events of the program stream (the Rules in force)."""
 
@@ -64,7 +69,7 @@ class ProjectionState:
         return list(self.program)
 
     def stream_types(self, stream_id: str) -> tuple[str, ...]:
-        return tuple(self.kinds.get(stream_id, ()))
+        return tuple(_TYPE_OF[c] for c in self.kinds.get(stream_id, ""))
 
     def stream_heads(self) -> list[tuple[str, int, str]]:
         return sorted((s, v, h) for s, (v, h, _) in self.heads.items())
@@ -109,7 +114,11 @@ class ProjectionState:
 
     def note_type(self, event: Event) -> None:
         """Keep a grant event's type at its version (after the fold accepted it)."""
-        self.kinds.setdefault(event.stream_id, []).append(event.type)
+        code = _CODE_OF.get(event.type)
+        if code is None:
+            code = _CODE_OF[event.type] = chr(0x100 + len(_CODE_OF))
+            _TYPE_OF[code] = event.type
+        self.kinds[event.stream_id] = self.kinds.get(event.stream_id, "") + code
 
 
 def folded(events: Iterable[Event], rules: Rules) -> ProjectionState:

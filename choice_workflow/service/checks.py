@@ -27,7 +27,7 @@ from choice_workflow.commands import (
 )
 from choice_workflow.commands.registry import Registry
 from choice_workflow.commands.spec import Target
-from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.actors import Actor
 from choice_workflow.domain.money import to_money
 from choice_workflow.errors import Problem, UnknownGrant
 from choice_workflow.lifecycle.compiled import source_problem
@@ -68,16 +68,10 @@ class Checks:
             on_grant = spec.transition is not None and bool(spec.transition.sources)
             if spec.target is Target.SECURITY or on_grant != (grant_id is not None):
                 continue
-            problems: list[Problem] = []
-            if actor.role not in spec.roles:
-                problems.append(Problem((), f"role {actor.role.value} may not {spec.name}",
-                                        f"Allowed: {', '.join(sorted(r.value for r in spec.roles))}.", "actor"))  # fmt: skip
-            elif (
-                grant is not None and spec.own_only and actor.role is Role.EMPLOYER
-                and actor.employer_id != grant.employer_id
-            ):  # fmt: skip
-                problems.append(Problem((), f"employer {actor.employer_id} may not act on another employer's grant",
-                                        "An employer acts on its own grants only.", "actor"))  # fmt: skip
+            refusal = spec.role_refusal(actor.role) or (
+                None if grant is None else spec.owner_refusal(actor, grant.employer_id)
+            )
+            problems = [] if refusal is None else [refusal]
             if spec.transition is not None and grant is not None:
                 state = source_problem(spec.transition, grant)
                 if state is not None:

@@ -4,6 +4,7 @@ the field."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -11,17 +12,10 @@ from choice_workflow.domain.performance import PerformanceRecord
 from choice_workflow.domain.recorded import headcount_to_data, performance_to_data, wage_to_data
 from choice_workflow.domain.wages import Headcount, WageRecord
 from choice_workflow.errors import InvalidInput, Problem
-from choice_workflow.events import (
-    PROGRAM_STREAM,
-    SEAL_STREAM,
-    SECURITY_STREAM,
-    canonical_json,
-    no_floats,
-)
+from choice_workflow.events import canonical_json, no_floats, stream_kind
 from choice_workflow.service.unit_of_work import new_id
 
 _T = TypeVar("_T")
-_RESERVED_PREFIXES = ("employer:", "cycle:", PROGRAM_STREAM, SECURITY_STREAM, SEAL_STREAM)
 
 
 def problem(cite: str, reason: str, hint: str, field: str = "") -> Problem:
@@ -39,10 +33,14 @@ def checked(value: object, kind: type[_T], field: str) -> _T:
     return value
 
 
-def grant_id(value: str | None) -> str:
-    """A usable grant id (a new one when None)."""
-    gid = value if value is not None else "G-" + new_id().replace("-", "")[:12]
-    if not isinstance(gid, str) or not gid or gid.startswith(_RESERVED_PREFIXES):
+def grant_id(value: str | None, command_id: str | None = None) -> str:
+    """A usable grant id. None: a new one, or, for a command with its own id, the one
+    that id gives (so that a retry of the same ``apply`` names the same grant)."""
+    if value is None:
+        tail = new_id() if command_id is None else hashlib.sha256(command_id.encode()).hexdigest()
+        value = "G-" + tail.replace("-", "")[:12]
+    gid = value
+    if not isinstance(gid, str) or not gid or stream_kind(gid) != "grant":
         raise InvalidInput(
             problems=[problem("15(b)", f"grant id {gid!r} is not usable",
                      "Use a non-empty id not starting with 'employer:', 'cycle:', 'program', "

@@ -58,7 +58,7 @@ from choice_workflow.service import inputs
 from choice_workflow.service.after_award import AfterAward
 from choice_workflow.service.checks import Checks
 from choice_workflow.service.queries import Queries
-from choice_workflow.service.unit_of_work import RETRIES, UnitOfWork, new_id
+from choice_workflow.service.unit_of_work import RETRIES, UnitOfWork, checked_command_id, new_id
 from choice_workflow.store.base import Store
 from choice_workflow.store.memory import MemoryStore
 from choice_workflow.time.clock import Clock, SystemClock
@@ -129,7 +129,8 @@ class Program(AfterAward, Queries, Checks):
     def run(self, command: object, actor: Actor, *, command_id: str | None = None) -> Any:
         """Run any registered command (typed, from :mod:`choice_workflow.commands`) and
         return its result; the typed methods below build their command and call this."""
-        return self._uow.run(command, actor, command_id).result
+        checked = None if command_id is None else checked_command_id(command_id)
+        return self._uow.run(command, actor, checked).result
 
     @property
     def rules(self) -> Rules:
@@ -248,7 +249,7 @@ class Program(AfterAward, Queries, Checks):
         cycle: int = 1, command_id: str | None = None,
     ) -> Grant:  # fmt: skip
         """15(b): an employer applies; the application is validated as a whole."""
-        gid = inputs.grant_id(grant_id)
+        gid = inputs.grant_id(grant_id, command_id)
         inputs.whole_cycle(cycle)
         to_money(getattr(application, "amount_requested", None), "amount_requested", ("15(h)",))
         return self._grant(Apply(gid, application, cycle), actor, command_id)

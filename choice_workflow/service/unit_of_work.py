@@ -22,7 +22,7 @@ import pendulum
 from choice_workflow.commands.program import RecordRefusal
 from choice_workflow.commands.referral import FollowUp, next_applicant, releases
 from choice_workflow.commands.registry import REGISTRY, Registry
-from choice_workflow.commands.spec import CommandSpec, Env, Target
+from choice_workflow.commands.spec import CommandSpec, Env, Target, decoded_of, target_of
 from choice_workflow.domain.actors import Actor, Role
 from choice_workflow.domain.application import Application
 from choice_workflow.domain.employer import Employer
@@ -42,6 +42,7 @@ from choice_workflow.lifecycle.compiled import judge
 from choice_workflow.lifecycle.machine import LifecycleMachine
 from choice_workflow.projections.grants import fold
 from choice_workflow.projections.projector import Projected, Projector
+from choice_workflow.service.session import Session
 from choice_workflow.store import _faults
 from choice_workflow.store.base import Store, StreamHead, Transaction
 from choice_workflow.time.clock import Clock
@@ -53,6 +54,8 @@ REFUSAL_RETRIES = 50
 """How many times the record of a refused attempt is tried before the caller is told
 it could not be written."""
 _LOCKED = frozenset({Target.EMPLOYER, Target.CYCLE, Target.PROGRAM, Target.SECURITY})
+_RESERVED_IDS = ("forfeit:", "refused:", "program-started:")
+"""The command ids the library draws itself (the sweep, refused attempts, the start)."""
 """Shared streams whose writers queue behind a lock (PostgreSQL advisory locks)."""
 _REMEMBERED = 10_000
 
@@ -121,23 +124,32 @@ class UnitOfWork:
                 problems=[Problem((), f"expected an Actor, got {type(actor).__name__}", "Pass Actor(id, Role...).", "actor")]
             )  # fmt: skip
         spec = self.registry.of(command)
-        cid = command_id if command_id is not None else new_id()
-        if actor.role not in spec.roles:
+        cid = new_id() if command_id is None else command_id
+        stream = spec.stream_of(command)
+        if target_of(stream) is not spec.target:
+            raise InvalidInput(
+                problems=[Problem(spec.cites, f"{stream!r} is not the id of a {spec.target.value} stream",
+                                  f"{spec.name} writes a {spec.target.value} stream.", "stream")]
+            )  # fmt: skip
+        role = spec.role_refusal(actor.role)
+        if role is not None:
             # Refused before anything is looked up: an unknown grant or employer
             # reveals nothing to a role the command never allows.
-            raise self._refused(actor, spec, spec.stream_of(command), _role_problem(spec, actor))
+            raise self._refused(actor, spec, stream, role)
         attempts = RETRIES if self.store.owns_transactions else 1
         for attempt in range(attempts):
-            now = self.clock.now()
             try:
                 with self.store.transaction() as tx:
-                    return self._once(tx, spec, command, actor, cid, now)
-            except ConcurrencyConflict:
+                    return self._once(tx, spec, command, actor, cid)
+            except (ConcurrencyConflict, ClockError):
+                # A lost race, or a writer that got in between this command's reading
+                # of the clock and of its stream: run again, with the clock read anew. A
+                # clock that is behind the log stays behind, and its error is raised.
                 self.conflicts += 1
                 if attempt == attempts - 1:
                     raise
             except NotPermitted as refused:
-                raise self._refused(actor, spec, spec.stream_of(command), refused) from None
+                raise self._refused(actor, spec, stream, refused) from None
             except (TransitionRefused, InvalidInput, LookupError) as refused:
                 # A first attempt of this very command may have committed meanwhile
                 # (a retry racing it): its result, not a refusal of what succeeded.
@@ -149,15 +161,20 @@ class UnitOfWork:
 
     def _once(
         self, tx: Transaction, spec: CommandSpec, command: Any, actor: Actor, cid: str,
-        now: pendulum.DateTime,
+        now: pendulum.DateTime | None = None,
     ) -> Outcome:  # fmt: skip
         stream = spec.stream_of(command)
         if spec.target in _LOCKED:
             tx.lock_stream(stream)
+        elif spec.target is Target.SEAL:
+            tx.lock_for_seal()  # before the clock: every event it covers is in the log
         first = tx.command_events(cid)
         if first is not None:
             return self._replayed(tx, spec, command, actor, first)
-        events, result = self._execute(tx, spec, command, actor, cid, now)
+        # The command's instant, read once it holds its locks: a writer that queued
+        # ahead of it is already in the log it checks its instant against.
+        instant = self.clock.now() if now is None else now
+        events, result = self._execute(Session(tx), spec, command, actor, cid, instant)
         return Outcome(events, result, True)
 
     def run_in(
@@ -169,57 +186,48 @@ class UnitOfWork:
         return self._once(tx, self.registry.of(command), command, actor, command_id, now)
 
     def _execute(
-        self, tx: Transaction, spec: CommandSpec, command: Any, actor: Actor, cid: str,
+        self, tx: Session, spec: CommandSpec, command: Any, actor: Actor, cid: str,
         now: pendulum.DateTime, *, quiet: bool = False,
     ) -> tuple[tuple[Event, ...], Any]:  # fmt: skip
         """Decide, append and project one command in ``tx``; then its follow-ups."""
         stream = spec.stream_of(command)
-        head = tx.head(stream)  # read before the state: a later writer conflicts
-        heads = {stream: head}
-        self._check_clock(tx, heads, now)
+        # The heads are read before the state: a writer after them conflicts.
+        heads = tx.heads([stream, SEAL_STREAM]) if stream != SEAL_STREAM else tx.heads([stream])
+        self._check_clock(tx, spec, heads, now)
         state = spec.state(tx, command)
         if state is None and spec.missing is not None:
             raise spec.missing(command)
-        owner = spec.owner(command, state)
-        if (
-            spec.own_only
-            and actor.role is Role.EMPLOYER
-            and owner is not None
-            and actor.employer_id != owner
-        ):
+        own = spec.owner_refusal(actor, spec.owner(command, state))
+        if own is not None:
             raise NotPermitted(
-                command=spec.name, actor=actor.id, role=actor.role.value,
-                reason=f"employer {actor.employer_id} may not act on another employer's grant",
-                hint="An employer acts on its own grants only.",
+                command=spec.name, actor=actor.id, role=actor.role.value, reason=own.reason,
+                hint=own.hint,
             )  # fmt: skip
         context = spec.load(command, state, tx, self.env, actor)
         if spec.permission is not None:
             denied = spec.permission(actor, command, state, context)
             if denied is not None:
                 raise NotPermitted(
-                    command=spec.name,
-                    actor=actor.id,
-                    role=actor.role.value,
-                    reason=denied.reason,
-                    hint=denied.hint,
-                )
+                    command=spec.name, actor=actor.id, role=actor.role.value,
+                    reason=denied.reason, hint=denied.hint,
+                )  # fmt: skip
         rules = self.env.rules
         _faults.pause("after_read")
-        if self.machine is not None and spec.transition is not None:
-            self.machine.step(spec.transition, state, command, context, rules, now)
         try:
+            if self.machine is not None and spec.transition is not None:
+                self.machine.step(spec.transition, state, command, context, rules, now)
             emit = spec.decide(command, state, context, rules, now)
-        except TransitionRefused:
+        except (TransitionRefused, InvalidInput):
             if quiet:
                 return (), None
             raise
-        version = 1 if head is None else head.version + 1
+        head = heads[stream]
         event = Event(
-            spec.event_type, stream, version, emit.occurred_at or now, now, actor.id,
-            actor.role.value, cid, emit.payload,
+            spec.event_type, stream, 1 if head is None else head.version + 1,
+            emit.occurred_at or now, now, actor.id, actor.role.value, cid, emit.payload,
         )  # fmt: skip
-        tx.append([event], heads=heads)
-        known = _known(command)
+        tx.append([event], heads={stream: head})
+        known = decoded_of(command)
         projected = self.projector.apply(event, tx, known=known)
         self._check_ledger(spec, event, projected)
         if isinstance(known.get("application"), Application) and projected.grant is not None:
@@ -235,7 +243,7 @@ class UnitOfWork:
             written += more
         return tuple(written), result
 
-    def _follow_ups(self, tx: Transaction, event: Event, projected: Projected) -> list[FollowUp]:
+    def _follow_ups(self, tx: Session, event: Event, projected: Projected) -> list[FollowUp]:
         after, cycle = projected.grant, projected.cycle
         if after is None or cycle is None or not releases(event.type, projected.before, after):
             return []
@@ -244,9 +252,8 @@ class UnitOfWork:
     def check_role(self, name: str, actor: Actor, *, command: str, target: str) -> None:
         """Refuse (and log) an actor whose role may not run the command ``name``; for
         jobs that run it for many targets (the sweep)."""
-        spec = self.registry.by_name[name]
-        if actor.role not in spec.roles:
-            refusal = _role_problem(spec, actor)
+        refusal = self.registry.by_name[name].role_refusal(actor.role)
+        if refusal is not None:
             failure = self.record_refusal(actor, command, target, refusal.reason)
             reason = (
                 refusal.reason
@@ -265,24 +272,17 @@ class UnitOfWork:
         """Every reason ``command`` would be refused for ``actor`` now (empty: it would
         run); writes nothing. An unknown grant or employer is raised as such."""
         spec = self.registry.of(command)
-        if actor.role not in spec.roles:
-            return (_role_problem(spec, actor),)
+        role = spec.role_refusal(actor.role)
+        if role is not None:
+            return (role,)
         now = self.clock.now()
         with self.store.transaction() as tx:
             state = spec.state(tx, command)
             if state is None and spec.missing is not None:
                 raise spec.missing(command)
-            owner = spec.owner(command, state)
-            if (
-                spec.own_only
-                and actor.role is Role.EMPLOYER
-                and owner is not None
-                and actor.employer_id != owner
-            ):
-                return (
-                    Problem((), f"employer {actor.employer_id} may not act on another employer's grant",
-                            "An employer acts on its own grants only.", "actor"),
-                )  # fmt: skip
+            own = spec.owner_refusal(actor, spec.owner(command, state))
+            if own is not None:
+                return (own,)
             context = spec.load(command, state, tx, self.env, actor)
         if spec.permission is not None:
             denied = spec.permission(actor, command, state, context)
@@ -299,21 +299,22 @@ class UnitOfWork:
     # -- the checks of every command ---------------------------------------------------
 
     def _check_clock(
-        self, tx: Transaction, heads: Mapping[str, StreamHead | None], now: pendulum.DateTime
-    ) -> None:
-        """A command's instant never precedes what its stream, or the last seal, holds."""
+        self, tx: Session, spec: CommandSpec, heads: Mapping[str, StreamHead | None],
+        now: pendulum.DateTime,
+    ) -> None:  # fmt: skip
+        """A command's instant never precedes what its stream, or the last seal, holds;
+        a seal's never precedes anything it covers."""
         now_us = to_us(now)
-        seal = heads.get(SEAL_STREAM) if SEAL_STREAM in heads else tx.head(SEAL_STREAM)
-        checks = [*heads.items(), (SEAL_STREAM, seal)]
-        for stream, head in checks:
+        for stream, head in heads.items():
             if head is not None and head.recorded_us > now_us:
                 which = "the last seal" if stream == SEAL_STREAM else f"stream {stream}"
-                raise ClockError(
-                    reason=f"the clock reads {format_instant(now)}, but {which} already holds "
-                    f"version {head.version} recorded at {format_instant(from_us(head.recorded_us))}",
-                    hint="The clock of this process is behind the database: check the "
-                    "machine's time (NTP), or a test's ManualClock; nothing was written.",
-                )
+                raise _behind(now, f"{which} already holds version {head.version} recorded at "
+                              f"{format_instant(from_us(head.recorded_us))}")  # fmt: skip
+        if spec.target is Target.SEAL:
+            newest = tx.newest_recorded_us()
+            if newest > now_us:
+                raise _behind(now, f"the log holds an event recorded at {format_instant(from_us(newest))}, "
+                              "which the seal would cover")  # fmt: skip
 
     def _check_ledger(self, spec: CommandSpec, event: Event, projected: Projected) -> None:
         """15(a): reserved and paid never exceed the cycle's appropriation."""
@@ -345,11 +346,15 @@ class UnitOfWork:
             and _same(spec, command, head, tx)
         )
         if not matches:
-            raise IdempotencyKeyReused(
-                command_id=head.command_id,
-                first_use=f"{head.type} of {head.stream_id} v{head.version} by {head.actor_id} "
-                f"({head.actor_role}) at {format_instant(head.recorded_at)}",
-            )
+            # Whom and what it was used for is told to the office and to the one who
+            # used it first, never to another employer.
+            told = actor.role is not Role.EMPLOYER or actor.id == head.actor_id
+            first_use = (
+                f"{head.type} of {head.stream_id} v{head.version} by {head.actor_id} "
+                f"({head.actor_role}) at {format_instant(head.recorded_at)}"
+                if told else "another command"
+            )  # fmt: skip
+            raise IdempotencyKeyReused(command_id=head.command_id, first_use=first_use)
         mine = [e for e in first if e.stream_id == head.stream_id]
         return Outcome(first, spec.result(tuple(mine), _state_after(spec, mine, tx)), False)
 
@@ -388,20 +393,15 @@ class UnitOfWork:
             try:
                 with self.store.transaction() as tx:
                     tx.lock_stream(SECURITY_STREAM)
-                    self._execute(tx, spec, record, actor, new_id("refused:"), self.clock.now())
+                    self._execute(
+                        Session(tx), spec, record, actor, new_id("refused:"), self.clock.now()
+                    )
                 return None
             except ConcurrencyConflict as exc:
                 cause = exc.reason
             except ChoiceWorkflowError as exc:
                 return exc.reason
         return cause
-
-
-def _role_problem(spec: CommandSpec, actor: Actor) -> Problem:
-    allowed = ", ".join(sorted(r.value for r in spec.roles))
-    return Problem(
-        (), f"role {actor.role.value} may not {spec.name}", f"Allowed: {allowed}.", "actor"
-    )
 
 
 def _same(spec: CommandSpec, command: Any, event: Event, tx: Transaction) -> bool:
@@ -413,14 +413,28 @@ def _same(spec: CommandSpec, command: Any, event: Event, tx: Transaction) -> boo
         return False
 
 
-def _known(command: Any) -> dict[str, Any]:
-    """What the command itself holds of its event's payload, decoded already."""
-    known: dict[str, Any] = {}
-    for key in ("application", "employer"):
-        value = getattr(command, key, None)
-        if value is not None:
-            known[key] = value
-    return known
+def _behind(now: pendulum.DateTime, what: str) -> ClockError:
+    return ClockError(
+        reason=f"the clock reads {format_instant(now)}, but {what}",
+        hint="The clock of this process is behind the database: check the machine's time "
+        "(NTP), or a test's ManualClock; nothing was written.",
+    )
+
+
+def checked_command_id(command_id: object) -> str:
+    """A caller's command id: non-empty text of at most 200 characters, without ``#``
+    (the library's own follow-ups add ``#...`` to the id of what they follow) and not
+    in the library's own namespaces."""
+    if (
+        not isinstance(command_id, str) or not command_id or len(command_id) > 200
+        or "#" in command_id or command_id.startswith(_RESERVED_IDS)
+    ):  # fmt: skip
+        raise InvalidInput(
+            problems=[Problem((), f"command id {command_id!r} is not usable",
+                              "Pass 1-200 characters without '#', not starting with "
+                              f"{', '.join(repr(p) for p in _RESERVED_IDS)}.", "command_id")]
+        )  # fmt: skip
+    return command_id
 
 
 def _after(projected: Projected) -> Any:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Item",
+    "Rows",
     "Store",
     "StoredEvent",
     "StreamHead",
@@ -53,6 +54,16 @@ class StoredEvent:
     record: bytes
     prev_hash: str
     hash: str
+
+
+@attrs.frozen
+class Rows:
+    """The keys of a store's read models, and its awards (employer -> grant)."""
+
+    employers: frozenset[str]
+    applications: frozenset[str]
+    cycles: frozenset[int]
+    awards: Mapping[str, str]
 
 
 @attrs.frozen
@@ -85,6 +96,15 @@ class Transaction(abc.ABC):
     @abc.abstractmethod
     def head(self, stream_id: str) -> StreamHead | None:
         """A stream's last event (None when the stream is empty)."""
+
+    def heads(self, stream_ids: Sequence[str]) -> dict[str, StreamHead | None]:
+        """The heads of several streams (one statement where the store can)."""
+        return {s: self.head(s) for s in stream_ids}
+
+    @abc.abstractmethod
+    def newest_recorded_us(self) -> int:
+        """The latest recorded instant of the whole log (0 when it is empty), in
+        microseconds: what a seal may not precede."""
 
     @abc.abstractmethod
     def stream_types(self, stream_id: str) -> tuple[str, ...]:
@@ -145,6 +165,11 @@ class Transaction(abc.ABC):
         """Record that an employer was awarded its one grant (15(g), 10(3)). The store
         refuses a second one with :class:`~choice_workflow.errors.TransitionRefused`
         (a unique constraint in SQL)."""
+
+    @abc.abstractmethod
+    def rows(self) -> Rows:
+        """Every read model row's key (employers, applications, cycles) and every award:
+        what verify compares with the fold of the log, rows the log lacks included."""
 
     @abc.abstractmethod
     def employer(self, employer_id: str) -> Employer | None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from choice_workflow.domain.state import State
 from choice_workflow.errors import ConcurrencyConflict, Problem, TransitionRefused
 from choice_workflow.events.chain import GENESIS, link
-from choice_workflow.store.base import Store, StoredEvent, StreamHead, Transaction
+from choice_workflow.store.base import Rows, Store, StoredEvent, StreamHead, Transaction
 from choice_workflow.time.instants import to_us
 
 if TYPE_CHECKING:
@@ -81,6 +81,10 @@ class _MemoryTransaction(Transaction):
             return None
         return StreamHead(events[-1].version, self._s.heads[stream_id], self._s.recorded[stream_id])
 
+    def newest_recorded_us(self) -> int:
+        staged = max((to_us(e.recorded_at) for e in self.events), default=0)
+        return max(staged, self._s.newest)
+
     def stream_types(self, stream_id: str) -> tuple[str, ...]:
         return tuple(e.type for e in self.stream(stream_id))
 
@@ -139,6 +143,14 @@ class _MemoryTransaction(Transaction):
     def employer(self, employer_id: str) -> Employer | None:
         return self.employers_.get(employer_id) or self._s.employers.get(employer_id)
 
+    def rows(self) -> Rows:
+        return Rows(
+            employers=frozenset(self._s.employers) | frozenset(self.employers_),
+            applications=frozenset(self._s.applications) | frozenset(self.applications_),
+            cycles=frozenset(self._s.cycles) | frozenset(self.cycles_),
+            awards={**self._s.awards, **self.awards_},
+        )
+
     def application(self, grant_id: str) -> Application | None:
         return self.applications_.get(grant_id) or self._s.applications.get(grant_id)
 
@@ -178,6 +190,8 @@ class MemoryStore(Store):
         self.heads: dict[str, str] = {}
         self.recorded: dict[str, int] = {}
         """Each stream's latest recorded instant (microseconds)."""
+        self.newest = 0
+        """The latest recorded instant of the whole log (microseconds)."""
         self.streams: dict[str, list[Event]] = defaultdict(list)
         self.by_command: dict[str, tuple[Event, ...]] = {}
         self.grants: dict[str, Grant] = {}
@@ -204,6 +218,7 @@ class MemoryStore(Store):
             self.recorded[e.stream_id] = max(
                 self.recorded.get(e.stream_id, 0), to_us(e.recorded_at)
             )
+            self.newest = max(self.newest, self.recorded[e.stream_id])
             self.log.append(
                 StoredEvent(len(self.log) + 1, e, stored.record, stored.prev_hash, stored.hash)
             )
@@ -217,6 +232,7 @@ class MemoryStore(Store):
             self.recorded[e.stream_id] = max(
                 self.recorded.get(e.stream_id, 0), to_us(e.recorded_at)
             )
+            self.newest = max(self.newest, self.recorded[e.stream_id])
             self.log.append(StoredEvent(len(self.log) + 1, e, record, prev, digest))
             self.streams[e.stream_id].append(e)
             by_command[e.command_id].append(e)

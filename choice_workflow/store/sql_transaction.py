@@ -24,7 +24,7 @@ from choice_workflow.errors import ConcurrencyConflict, Problem, TransitionRefus
 from choice_workflow.events import Event, canonical_json, event_from_record
 from choice_workflow.events.chain import GENESIS, link
 from choice_workflow.store import _faults
-from choice_workflow.store.base import StoredEvent, StreamHead, Transaction
+from choice_workflow.store.base import Rows, StoredEvent, StreamHead, Transaction
 from choice_workflow.store.schema import Tables
 from choice_workflow.time.instants import to_us
 
@@ -89,6 +89,18 @@ class Statements:
         self.shared_lock = sa.text("SELECT pg_advisory_xact_lock_shared(:k)")
         self.stream_lock = sa.text("SELECT pg_advisory_xact_lock(:k, hashtext(:sid))")
         self.types = sa.select(e.type).where(e.stream_id == sa.bindparam("sid")).order_by(e.version)
+        # Two streams' heads in one statement, each an index seek (the last version of
+        # the stream): a command's own stream and the seal stream.
+        lasts = [
+            sa.select(e.stream_id, e.version, e.hash, e.recorded_us)
+            .where(e.stream_id == sa.bindparam(name))
+            .order_by(e.version.desc())
+            .limit(1)
+            .subquery()
+            for name in ("s1", "s2")
+        ]
+        self.heads = sa.union_all(*(sa.select(last) for last in lasts))
+        self.newest = sa.select(sa.func.max(e.recorded_us))
         self._grants = t.grants
         self.update_grant = self._update_grant(
             frozenset(name for name in _GRANT_COLUMNS if name != "id")
@@ -156,6 +168,18 @@ class SqlTransaction(Transaction):
         if row is None:
             return None
         return StreamHead(int(row.version), str(row.hash), int(row.recorded_us))
+
+    def heads(self, stream_ids: Sequence[str]) -> dict[str, StreamHead | None]:
+        if len(stream_ids) > 2:
+            return super().heads(stream_ids)
+        found: dict[str, StreamHead | None] = dict.fromkeys(stream_ids)
+        first, second = stream_ids[0], stream_ids[-1]
+        for r in self.conn.execute(self.q.heads, {"s1": first, "s2": second}):
+            found[str(r.stream_id)] = StreamHead(int(r.version), str(r.hash), int(r.recorded_us))
+        return found
+
+    def newest_recorded_us(self) -> int:
+        return int(self.conn.execute(self.q.newest).scalar() or 0)
 
     def stream_types(self, stream_id: str) -> tuple[str, ...]:
         return tuple(str(r.type) for r in self.conn.execute(self.q.types, {"sid": stream_id}))
@@ -302,6 +326,20 @@ class SqlTransaction(Transaction):
                     )
                 ],
             ) from None
+
+    def rows(self) -> Rows:
+        t = self.t
+        return Rows(
+            employers=frozenset(str(r[0]) for r in self.conn.execute(sa.select(t.employers.c.id))),
+            applications=frozenset(
+                str(r[0]) for r in self.conn.execute(sa.select(t.applications.c.grant_id))
+            ),
+            cycles=frozenset(int(r[0]) for r in self.conn.execute(sa.select(t.cycles.c.number))),
+            awards={
+                str(r.employer_id): str(r.grant_id)
+                for r in self.conn.execute(sa.select(t.awards.c.employer_id, t.awards.c.grant_id))
+            },
+        )
 
     def employer(self, employer_id: str) -> Employer | None:
         row = self.conn.execute(
