@@ -66,6 +66,10 @@ _ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
 it (it decodes with ``surrogatepass``)."""
 _CONSTANT = re.compile(rb"NaN|Infinity")
 
+_EVENT_LINE = re.compile(
+    rb'\{"hash":"([0-9a-f]{64})","position":([1-9][0-9]{0,18}),"prev_hash":"([0-9a-f]{64})","record":'
+)
+"""The canonical envelope of an event line, up to its record (which ends the line)."""
 _FLOAT = re.compile(rb"(?<![0-9])-?[0-9]++(?:\.[0-9]++(?:[eE][-+]?[0-9]++)?|[eE][-+]?[0-9]++)")
 """A JSON number with a fraction or an exponent (what Python reads as a float), tried
 only where a run of digits starts."""
@@ -90,19 +94,26 @@ def read_record(record: bytes) -> tuple[dict[str, Any], bool]:
     encoding what was read again: equal bytes mean no duplicate key, no number out of
     range and no escape a canonical writer would not make. Anything else goes through
     :func:`parse_record`, which names the hazard."""
+    value = _canonical(record)
+    if value is not None:
+        return value, True
+    return parse_record(record), False
+
+
+def _canonical(record: bytes) -> dict[str, Any] | None:
+    """The object orjson reads from ``record`` when it encodes back to the very same
+    bytes (RFC 8785) and nests at most :data:`MAX_DEPTH` deep, else None. Such a record
+    holds no NaN, infinity, surrogate, duplicate key or number out of range: none of
+    them survives the round trip."""
     try:
         value = orjson.loads(record)  # its own nesting limit is 1024
-    except orjson.JSONDecodeError:
-        value = None
-    if isinstance(value, dict):
-        try:
-            canonical = canonical_json(value) == record
-        except (TypeError, ValueError):
-            canonical = False
-        shallow = record.count(b"[") + record.count(b"{") <= MAX_DEPTH or _depth(value) <= MAX_DEPTH
-        if canonical and shallow:
-            return value, True
-    return parse_record(record), False
+        if type(value) is not dict or canonical_json(value) != record:
+            return None
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        return None
+    if record.count(b"[") + record.count(b"{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        return None
+    return value
 
 
 def parse_record(record: bytes) -> dict[str, Any]:
@@ -323,6 +334,9 @@ def _read(handle: IO[bytes]) -> Iterator[RawLine]:
                 hint="Positions increase down the file; the file is damaged.",
             )
         last_position = raw.position
+        if _canonical(raw.record) is not None:
+            yield raw  # what the library writes holds none of the hazards
+            continue
         hazard = _hazard(raw.record)
         if hazard is not None and _readable(raw.record):
             raise LogFormatError(
@@ -332,6 +346,13 @@ def _read(handle: IO[bytes]) -> Iterator[RawLine]:
 
 
 def _parse(line: bytes, line_no: int) -> RawLine:
+    fast = _EVENT_LINE.match(line)
+    if fast is not None and line.endswith(b"}"):  # the canonical envelope
+        position = int(fast[2])
+        if position < 1 << 62:
+            return RawLine(
+                line_no, position, fast[3].decode(), fast[1].decode(), line[fast.end() : -1]
+            )
     cut = line.find(_RECORD_KEY)
     if cut < 0 or not line.startswith(b"{") or not line.endswith(b"}"):
         raise LogFormatError(

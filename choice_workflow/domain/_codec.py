@@ -17,7 +17,6 @@ import functools
 import reprlib
 import types
 import typing
-import weakref
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ from typing import Any, TypeVar
 import attrs
 import pendulum
 
+from choice_workflow.domain import _kept
 from choice_workflow.domain.money import money_problem, to_money
 from choice_workflow.errors import InvalidInput, Problem
 from choice_workflow.time import ensure_instant
@@ -238,32 +238,12 @@ def _parse(parser: Callable[[str], T], value: object) -> T | None:
         return None
 
 
-_READ_FROM: dict[int, tuple[weakref.ref[Any], dict[str, Any]]] = {}
-"""Models read with ``keep=True``, by identity (for as long as they live) -> the data
-they were read from: the models are immutable, so writing one out again gives that data
-back without walking it (verify reads a whole application from a recorded command and
-writes it out again to compare)."""
-
-
-def _keep(value: object, data: dict[str, Any]) -> None:
-    key = id(value)
-
-    def forget(_: weakref.ref[Any]) -> None:
-        _READ_FROM.pop(key, None)
-
-    try:
-        ref = weakref.ref(value, forget)
-    except TypeError:  # pragma: no cover - every model is weak-referenceable
-        return
-    _READ_FROM[key] = (ref, data)
-
-
 def to_data(value: object, cls: type, cites_for: CitesFor) -> dict[str, Any]:
     """``value`` (an instance of the attrs class ``cls``) as JSON-ready data, or
     :class:`InvalidInput` listing every field that does not hold its declared type."""
-    kept = _READ_FROM.get(id(value))
-    if kept is not None and kept[0]() is value:
-        return kept[1]
+    found = _kept.kept(value)
+    if isinstance(found, dict):
+        return found
     walker = _Walker(cites_for)
     data = walker.encode(value, cls, "")
     if walker.problems:
@@ -281,5 +261,5 @@ def from_data(data: object, cls: type[T], cites_for: CitesFor, *, keep: bool = F
     if walker.problems:
         raise InvalidInput(problems=walker.problems)
     if keep and isinstance(data, dict):
-        _keep(value, data)
+        _kept.keep(value, data)
     return typing.cast(T, value)

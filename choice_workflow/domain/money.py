@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from choice_workflow.errors import InvalidInput, Problem
 
 CENT = Decimal("0.01")
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
 _TOO_LARGE = Decimal("1e12")  # a trillion dollars: beyond any appropriation
 _HINT = "Use a Decimal or a string such as Decimal('12500.00') or '12500.00', never a float."
 
@@ -18,12 +20,13 @@ def money_problem(value: object, field: str, cites: tuple[str, ...]) -> Problem 
     at most 2 decimal places. A ``float`` is refused: binary floating point cannot hold
     cents exactly.
     """
-    if type(value) is Decimal:
-        # The common case (an amount with cents, read or built as a Decimal), without
-        # rounding: at most 2 places, within the bounds.
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent >= -2 and -_TOO_LARGE < value < _TOO_LARGE:
-            return None
+    if (
+        type(value) is Decimal
+        and value.is_finite()
+        and -_TOO_LARGE < value < _TOO_LARGE
+        and (value * _HUNDRED) % _ONE == 0
+    ):
+        return None  # the common case (an amount read or built as a Decimal): whole cents
     if isinstance(value, bool):
         return Problem(cites, "a boolean is not an amount of money", _HINT, field)
     if isinstance(value, float):

@@ -23,7 +23,9 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _dec(value: object) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+    if value is None:
+        return None
+    return Decimal(value) if type(value) is str else Decimal(str(value))
 
 
 def wage_to_data(w: WageRecord) -> dict[str, Any]:

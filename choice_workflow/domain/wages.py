@@ -110,6 +110,19 @@ def _wage_problem(value: object, field: str, cites: tuple[str, ...]) -> Problem 
     return None
 
 
+def _fine_wage(value: object) -> bool:
+    """True for a wage :func:`_wage_problem` finds nothing wrong with (its fast path)."""
+    if type(value) is not Decimal or not value.is_finite():
+        return False
+    return _ZERO <= value < _TOO_MUCH and (value * _HUNDRED) % _ONE == _ZERO
+
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
+_TOO_MUCH = Decimal("1e12")
+
+
 def _raise(problems: Sequence[Problem | None]) -> None:
     found = [p for p in problems if p is not None]
     if found:
@@ -145,6 +158,17 @@ class WageRecord:
     benefits_equal: bool | None = None
 
     def __attrs_post_init__(self) -> None:
+        if (
+            type(self.employee_id) is str
+            and self.employee_id.strip()
+            and type(self.paid_on) is dt.date
+            and _fine_wage(self.hourly)
+            and type(self.has_disability) is bool
+            and (self.baseline_14c is None or _fine_wage(self.baseline_14c))
+            and (self.customary_rate is None or _fine_wage(self.customary_rate))
+            and (self.benefits_equal is None or type(self.benefits_equal) is bool)
+        ):
+            return  # the common case, checked without building a problem
         cites = (FLOOR_CITE,)
         problems = [
             _id_problem(self.employee_id, "employee_id", cites),

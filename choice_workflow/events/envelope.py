@@ -151,7 +151,7 @@ def canonical_json(value: Any) -> bytes:
         if isinstance(cause, TypeError) or "not JSON serializable" in str(exc):
             raise TypeError(str(exc)) from None
         raise ValueError(str(exc)) from None
-    if _OUTSIDE_THE_BMP.search(out) is not None:
+    if not out.isascii() and _OUTSIDE_THE_BMP.search(out) is not None:
         return rfc8785.dumps(value)
     return out
 

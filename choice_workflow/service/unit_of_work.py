@@ -137,17 +137,22 @@ class UnitOfWork:
             # reveals nothing to a role the command never allows.
             raise self._refused(actor, spec, stream, role)
         attempts = RETRIES if self.store.owns_transactions else 1
+        clock_checked = attempts == 1
         for attempt in range(attempts):
             try:
                 with self.store.transaction() as tx:
                     return self._once(tx, spec, command, actor, cid)
-            except (ConcurrencyConflict, ClockError):
-                # A lost race, or a writer that got in between this command's reading
-                # of the clock and of its stream: run again, with the clock read anew. A
-                # clock that is behind the log stays behind, and its error is raised.
-                self.conflicts += 1
+            except ConcurrencyConflict:
+                self.conflicts += 1  # a lost race: run again
                 if attempt == attempts - 1:
                     raise
+            except ClockError:
+                # A writer may have got in between this command's reading of the clock
+                # and of its stream: run once more, with the clock read anew. A clock
+                # that is behind the log stays behind, and its error is raised.
+                if clock_checked or attempt == attempts - 1:
+                    raise
+                clock_checked = True
             except NotPermitted as refused:
                 raise self._refused(actor, spec, stream, refused) from None
             except (TransitionRefused, InvalidInput, LookupError) as refused:
