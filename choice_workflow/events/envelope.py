@@ -153,7 +153,9 @@ def canonical_json(value: Any) -> bytes:
         raise ValueError(str(exc)) from None
     if not out.isascii() and _OUTSIDE_THE_BMP.search(out) is not None:
         return rfc8785.dumps(value)
-    return out
+    # orjson's bytes keep its whole output buffer (4 KiB at least): a copy of the exact
+    # size is what a store that keeps records in memory should hold.
+    return memoryview(out).tobytes()
 
 
 def no_floats(value: Any) -> None:
