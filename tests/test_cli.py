@@ -430,10 +430,8 @@ def test_verify_as_of_reads_the_database_up_to_that_instant(runner: CliRunner, d
     [
         (b"", "line 1"),
         (b"hello\n", "line 1"),
-        (b'{"format":"choice_workflow-log","version":1}\n{"hash":', "cut off"),
-        (b'{"format":"choice_workflow-log","version":1}\n[1, 2]\n', "line 2"),
     ],
-    ids=["empty", "no-header", "truncated", "not-an-event"],
+    ids=["empty", "no-header"],
 )
 def test_verify_of_a_file_that_is_not_a_log_is_an_input_error(
     runner: CliRunner, tmp_path: Path, content: bytes, words: str
@@ -441,6 +439,26 @@ def test_verify_of_a_file_that_is_not_a_log_is_an_input_error(
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(content)
     assert_input_error(run(runner, "verify", "--log", bad), words)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'{"format":"choice_workflow-log","version":1}\n{"hash":', "cut off"),
+        (b'{"format":"choice_workflow-log","version":1}\n[1, 2]\n', "line 2"),
+    ],
+    ids=["truncated", "not-an-event"],
+)
+def test_verify_of_a_log_with_a_damaged_line_reports_it_and_exits_1(
+    runner: CliRunner, tmp_path: Path, content: bytes, words: str
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(content)
+    result = run(runner, "verify", "--log", bad, "--json")
+    assert 1 == result.exit_code, result.output
+    [finding] = document(result)["findings"]
+    assert ("damaged_line", 2) == (finding["kind"], finding["line"])
+    assert words in finding["message"]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -295,8 +296,12 @@ REFUSED: dict[str, tuple[Callable[[bytes], bytes], str]] = {
 }
 
 
+NOT_JSON_LINES = {"an empty file", "NUL bytes"}
+"""Files whose first line is no JSON object: not JSON Lines at all."""
+
+
 @pytest.mark.parametrize("damage", REFUSED)
-def test_a_file_that_is_not_a_log_is_refused_by_the_reader_verify_and_import(
+def test_a_damaged_file_is_refused_by_the_reader_and_import_and_reported_by_verify(
     damage: str, sealed_log: bytes, tmp_path: Path, sqlite_store: SqlStore
 ) -> None:
     make, words = REFUSED[damage]
@@ -304,8 +309,14 @@ def test_a_file_that_is_not_a_log_is_refused_by_the_reader_verify_and_import(
     path.write_bytes(make(sealed_log))
     with pytest.raises(LogFormatError, match=words):
         list(read_lines(path))
-    with pytest.raises(LogFormatError, match=words):
-        verify(path)
+    if damage in NOT_JSON_LINES:  # no log at all: verify refuses it too
+        with pytest.raises(LogFormatError, match=words):
+            verify(path)
+        return
+    # verify reports the damaged line, with the reader's words, and reads on.
+    damaged = [f for f in verify(path).findings if f.kind is Kind.DAMAGED_LINE]
+    assert 1 == len(damaged)
+    assert re.search(words, damaged[0].message), damaged[0].message
     memory = MemoryStore()
     for store in (memory, sqlite_store):
         with pytest.raises((LogFormatError, ImportRefused), match=words):
@@ -519,7 +530,7 @@ def test_the_strict_reader_of_records_reads_nesting_up_to_the_limit_and_escapes(
 def test_pathological_records_are_scanned_in_linear_time() -> None:
     # Quadratic scanning would take hours on these; linear, well under a second each.
     script = """
-from choice_workflow.audit.jsonl import _hazard
+from choice_workflow.audit.strict_json import hazard_of
 n = 1 << 16
 for data in (
     b'{"a":1' + b"0" * n + b"}",
@@ -530,7 +541,7 @@ for data in (
     b'{"a":' + b"1e" * (n // 2) + b"}",
     b"[" * n,
 ):
-    _hazard(data)
+    hazard_of(data)
 """
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -452,16 +453,34 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("damage", HOSTILE)
-def test_a_damaged_log_file_is_refused_naming_its_line(
+def test_a_damaged_log_file_is_refused_by_the_strict_reader_naming_its_line(
     scenario: Scenario, tmp_path: Path, damage: str
 ) -> None:
     content, line_no = _hostile(_export(scenario.program.store))[damage]
     path = tmp_path / "damaged.jsonl"
     path.write_bytes(content)
     with pytest.raises(LogFormatError, match=rf"^line {line_no}\b"):
-        verify(path)
-    with pytest.raises(LogFormatError, match=rf"^line {line_no}\b"):
         list(read_lines(path))
+
+
+@pytest.mark.parametrize("damage", [d for d in HOSTILE if d != "empty file"])
+def test_verify_reports_a_damaged_line_at_its_line_and_goes_on(
+    scenario: Scenario, tmp_path: Path, damage: str
+) -> None:
+    content, line_no = _hostile(_export(scenario.program.store))[damage]
+    path = tmp_path / "damaged.jsonl"
+    path.write_bytes(content)
+    report = verify(path)
+    damaged = [f for f in report.findings if f.kind is Kind.DAMAGED_LINE]
+    assert [line_no] == [f.line for f in damaged]
+    assert re.match(rf"line {line_no}\b", damaged[0].message)
+
+
+def test_verify_refuses_an_empty_file_which_is_no_log_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    with pytest.raises(LogFormatError, match=r"^line 1\b"):
+        verify(path)
 
 
 def test_the_log_format_error_is_a_library_error() -> None:

@@ -132,8 +132,11 @@ class Output:
             assert bar is not None  # noqa: S101 - shows_progress was checked by the caller
             handle: BinaryIO
             with bar.open(path, "rb", description=f"reading {path.name}") as handle:
-                for line in read_lines(handle):
-                    yield Item(line.position, line.record, line.prev_hash, line.hash)
+                for line in read_lines(handle, lenient=True):
+                    yield Item(
+                        line.position, line.record, line.prev_hash, line.hash,
+                        line=line.line_no, damage=line.damage,
+                    )  # fmt: skip
 
 
 # -- documents and tables ----------------------------------------------------------------
@@ -165,6 +168,8 @@ def finding_doc(finding: Finding) -> dict[str, Any]:
         "stream_id": finding.stream_id,
         "version": finding.version,
         "position": finding.position,
+        "line": finding.line,
+        "cause": finding.cause,
         "message": finding.message,
     }
 
@@ -185,7 +190,7 @@ def findings_table(findings: Sequence[Finding]) -> Table:
             ", ".join(f.cites),
             f.stream_id,
             str(f.version) if f.version else "",
-            str(f.position) if f.position else "",
+            str(f.position) if f.position else (f"line {f.line}" if f.line else ""),
             f.message,
         )
     return table

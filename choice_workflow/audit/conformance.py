@@ -12,10 +12,11 @@ the decision's is a finding with that field's cites.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from choice_workflow.audit.findings import Kind
+from choice_workflow.audit.integrity import Report
 from choice_workflow.commands.registry import Registry
 from choice_workflow.commands.spec import CommandSpec, Env, Target, target_of
 from choice_workflow.domain.actors import Actor, Role
@@ -30,7 +31,6 @@ from choice_workflow.projections.state import ProjectionState
 from choice_workflow.rules import Rules
 from choice_workflow.store.base import Item
 
-Report = Callable[[Kind, str, Event | None, Item, tuple[str, ...]], None]
 _READ_ERRORS = (
     ChoiceWorkflowError,
     KeyError,

@@ -43,6 +43,15 @@ class Kind(enum.Enum):
     """A seal's heads or root do not match the log before it."""
     ROOT_MISMATCH = "root_mismatch"
     """No seal in the log has the published root."""
+    DAMAGED_LINE = "damaged_line"
+    """A line of an exported log file breaks the file's format (a CR before the
+    newline, an empty line, spaces, an extra key, upper-case hex, a position that does
+    not increase, a missing header or final newline): read as far as it can be, or
+    skipped when nothing of it can be read."""
+    NOT_JUDGED = "not_judged"
+    """The events of a stream from its first break on (a broken chain, a missing,
+    repeated or backwards version): neither folded nor decided again, since the state
+    they follow is not the log's. One finding per stream, caused by the break."""
     CORRECTION = "correction"
     """A recorded correction (informational: corrections never edit)."""
 
@@ -51,7 +60,7 @@ INTEGRITY = frozenset(
     {
         Kind.BROKEN_CHAIN, Kind.STREAM_GAP, Kind.DUPLICATE_VERSION, Kind.OUT_OF_ORDER,
         Kind.MALFORMED, Kind.COLUMN_MISMATCH, Kind.RULES_MISMATCH, Kind.TIME_IMPLAUSIBLE,
-        Kind.BACKDATED,
+        Kind.BACKDATED, Kind.DAMAGED_LINE, Kind.NOT_JUDGED,
         Kind.PROJECTION_MISMATCH, Kind.SEAL_MISMATCH, Kind.ROOT_MISMATCH,
     }
 )  # fmt: skip
@@ -68,6 +77,11 @@ class Finding:
     version: int = 0
     position: int = 0
     cites: tuple[str, ...] = ()
+    line: int = 0
+    """The line of the exported log file (0: read from a store, or no line)."""
+    cause: int | None = None
+    """The index, in the report's findings, of the finding this one follows from (a
+    stream's break, for what verify could not judge after it)."""
 
     @property
     def rule(self) -> str:
@@ -76,4 +90,6 @@ class Finding:
 
     def __str__(self) -> str:
         where = f"{self.stream_id} v{self.version} @{self.position}: " if self.stream_id else ""
+        if not where and self.line:
+            where = f"line {self.line}: "
         return f"[{self.rule}] {where}{self.message}"

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from choice_workflow.audit.findings import Kind
 from choice_workflow.events import SEAL_STREAM, Event, EventType, canonical_json, parse_instant
@@ -31,7 +30,14 @@ _COLUMN_KEYS = (
     "command_id",
 )
 
-Report = Callable[[Kind, str, Event | None, Item, tuple[str, ...]], None]
+
+class Report(Protocol):
+    """Where a pass's findings go: returns the new finding's index."""
+
+    def __call__(
+        self, kind: Kind, message: str, event: Event | None, item: Item,
+        cites: tuple[str, ...] = (), *, cause: int | None = None,
+    ) -> int: ...  # fmt: skip
 
 
 class Integrity:
@@ -49,6 +55,14 @@ class Integrity:
         self.roots: set[str] = set()
         self.seals = 0
         self.last_root: str | None = None
+        self.cut: dict[str, int] = {}
+        """Each cut stream (a missing, repeated or backwards version) and the index of
+        its first such finding: what follows in that stream is not judged
+        (:meth:`skipped`)."""
+        self.unjudged: dict[str, tuple[int, int]] = {}
+        self.broke_here = False
+        """Whether the event last checked is where its stream first broke."""
+        """Each broken stream's first version not judged, and how many were not."""
 
     def check(
         self, item: Item, event: Event, raw: dict[str, Any], *, canonical: bool = False
@@ -57,25 +71,33 @@ class Integrity:
         record is not one the log's writer linked: it is not judged as a command).
         ``canonical``: the reader found the record canonical already."""
         find = self._find
-        last_version, last_hash = self.heads.get(event.stream_id, (0, GENESIS))
+        stream = event.stream_id
+        last_version, last_hash = self.heads.get(stream, (0, GENESIS))
+        broken: list[tuple[Kind, str]] = []
+        # The versions first: a missing event is the cause, the broken link its effect.
+        if event.version == last_version:
+            broken.append((Kind.DUPLICATE_VERSION, f"version {event.version} appears twice"))
+        elif event.version < last_version:
+            broken.append((Kind.OUT_OF_ORDER, f"version {event.version} follows {last_version}"))
+        elif event.version > last_version + 1:
+            broken.append(
+                (Kind.STREAM_GAP, f"versions {last_version + 1}-{event.version - 1} are missing")
+            )
         linked = item.prev_hash == last_hash and link(item.prev_hash, item.record) == item.hash
         if not linked:
-            find(Kind.BROKEN_CHAIN, "the hash chain of the stream breaks here", event, item, ())
-        if event.version == last_version:
-            find(Kind.DUPLICATE_VERSION, f"version {event.version} appears twice", event, item, ())
-        elif event.version < last_version:
-            find(
-                Kind.OUT_OF_ORDER,
-                f"version {event.version} follows {last_version}",
-                event,
-                item,
-                (),
-            )
-        elif event.version > last_version + 1:
-            find(
-                Kind.STREAM_GAP, f"versions {last_version + 1}-{event.version - 1} are missing",
-                event, item, (),
-            )  # fmt: skip
+            broken.append((Kind.BROKEN_CHAIN, "the hash chain of the stream breaks here"))
+        # A missing, repeated or backwards version cuts the stream: the state its later
+        # events follow is not in the log, and they are not judged. A broken link alone
+        # (a record changed in place) is not judged itself; the stream goes on from
+        # the record as it stands.
+        cuts = bool(broken) and broken[0][0] is not Kind.BROKEN_CHAIN
+        self.broke_here = cuts and stream not in self.cut
+        cause = self.cut.get(stream)
+        for kind, message in broken:
+            index = find(kind, message, event, item, (), cause=cause)
+            if cuts and cause is None:
+                cause = index
+                self.cut[stream] = index
         self.heads[event.stream_id] = (max(event.version, last_version), item.hash)
         if self.canonical and not canonical and item.record != _canonical(raw):
             find(Kind.MALFORMED, "the record is not in canonical form", event, item, ())
@@ -84,6 +106,12 @@ class Integrity:
         if item.columns is not None:
             self._columns(item, event, raw, recorded)
         return linked
+
+    def skipped(self, event: Event) -> None:
+        """Count an event after the break of its stream (neither it nor the event that
+        broke it is judged; the break is a finding of its own)."""
+        first, n = self.unjudged.get(event.stream_id, (event.version, 0))
+        self.unjudged[event.stream_id] = (first, n + 1)
 
     def _instants(self, item: Item, event: Event, recorded: int) -> None:
         find = self._find

@@ -23,7 +23,7 @@ from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.integrity import Integrity
 from choice_workflow.audit.jsonl import read_lines, read_record
 from choice_workflow.commands.registry import REGISTRY, Registry
-from choice_workflow.commands.spec import decoded_of
+from choice_workflow.commands.spec import Target, decoded_of, target_of
 from choice_workflow.domain.counties import CountyTable
 from choice_workflow.domain.cycle import Cycle
 from choice_workflow.domain.grant import Grant
@@ -124,7 +124,9 @@ def verify(
             )
         )
     if isinstance(source, Store) and as_of is None:
-        extra += _compare(source, engine.state, records=engine.records)
+        extra += _compare(
+            source, engine.state, records=engine.records, cut=set(engine.integrity.cut)
+        )
     return attrs.evolve(report, findings=report.findings + tuple(extra))
 
 
@@ -138,16 +140,22 @@ def _items(source: Store | str | Path | Iterable[Item]) -> Iterator[Item]:
             yield Item(s.position, s.record, s.prev_hash, s.hash)
         return
     if isinstance(source, str | Path):
-        for line in read_lines(source):
-            yield Item(line.position, line.record, line.prev_hash, line.hash)
+        for line in read_lines(source, lenient=True):
+            yield Item(
+                line.position, line.record, line.prev_hash, line.hash,
+                line=line.line_no, damage=line.damage,
+            )  # fmt: skip
         return
     yield from source
 
 
-def _compare(store: Store, state: ProjectionState, *, records: bool) -> list[Finding]:
+def _compare(
+    store: Store, state: ProjectionState, *, records: bool, cut: set[str]
+) -> list[Finding]:
     """The database's read models against the fold of the log (rows the log lacks
-    included); the employers and applications only when they were folded."""
-    found = []
+    included); the employers and applications only when they were folded. What a
+    broken stream feeds is not compared: its events were not folded (``not_judged``)."""
+    found: list[Finding] = []
     with store.transaction() as tx:
         rows = tx.rows()
         stored = {g.id: g for g in tx.grants()}
@@ -160,7 +168,7 @@ def _compare(store: Store, state: ProjectionState, *, records: bool) -> list[Fin
             if records
             else {}
         )
-    for gid in sorted(set(stored) | set(state.grant_map)):
+    for gid in sorted((set(stored) | set(state.grant_map)) - cut):
         mine, theirs = state.grant_map.get(gid), stored.get(gid)
         if mine != theirs:
             found.append(
@@ -171,6 +179,8 @@ def _compare(store: Store, state: ProjectionState, *, records: bool) -> list[Fin
                     0 if mine is None else mine.version,
                 )
             )
+    if any(target_of(s) in (Target.GRANT, Target.CYCLE) for s in cut):
+        return found  # the cycles and awards fold the grants' events
     for number in sorted(cycles):
         if state.cycles.get(number) != cycles[number]:
             found.append(
@@ -181,7 +191,7 @@ def _compare(store: Store, state: ProjectionState, *, records: bool) -> list[Fin
                     cites=("15(a)",),
                 )
             )
-    for eid in sorted(employers):
+    for eid in sorted(e for e in employers if f"employer:{e}" not in cut):
         if employers[eid] != state.employers.get(eid):
             found.append(
                 Finding(
@@ -190,7 +200,7 @@ def _compare(store: Store, state: ProjectionState, *, records: bool) -> list[Fin
                     f"employer:{eid}",
                 )
             )
-    for gid in sorted(applications):
+    for gid in sorted(set(applications) - cut):
         if applications[gid] != state.applications.get(gid):
             found.append(
                 Finding(
@@ -248,6 +258,18 @@ class _Pass:
     def run(self, items: Iterable[Item]) -> Report:
         for item in items:
             self._one(item)
+        for stream, (first, n) in self.integrity.unjudged.items():
+            self.findings.append(
+                Finding(
+                    Kind.NOT_JUDGED,
+                    f"{n} later event{'' if n == 1 else 's'} of stream {stream} (from version "
+                    f"{first} on) {'was' if n == 1 else 'were'} not judged: the stream broke "
+                    "before (the cause)",
+                    stream,
+                    first,
+                    cause=self.integrity.cut[stream],
+                )
+            )
         return Report(
             grants=dict(self.state.grant_map),
             findings=tuple(self.findings),
@@ -263,19 +285,39 @@ class _Pass:
         )
 
     def _find(
-        self, kind: Kind, message: str, event: Event | None, item: Item, cites: tuple[str, ...] = ()
-    ) -> None:
+        self, kind: Kind, message: str, event: Event | None, item: Item,
+        cites: tuple[str, ...] = (), *, cause: int | None = None,
+    ) -> int:  # fmt: skip
         stream, version = ("", 0) if event is None else (event.stream_id, event.version)
-        self.findings.append(Finding(kind, message, stream, version, item.position, cites))
+        self.findings.append(
+            Finding(kind, message, stream, version, item.position, cites, item.line, cause)
+        )
+        return len(self.findings) - 1
 
     def _one(self, item: Item) -> None:
+        if item.damage:  # one finding per line, whatever is wrong with it
+            self.findings.append(
+                Finding(
+                    Kind.DAMAGED_LINE,
+                    "; ".join(item.damage),
+                    position=item.position,
+                    line=item.line,
+                )
+            )
+        if item.damage and not item.record:
+            return  # nothing of the line could be read
         try:
             raw, canonical = read_record(item.record)  # strict: duplicates, NaN, depth refused
             event = event_from_record(raw)
         except _UNREADABLE as exc:
             if self.check:
                 self.findings.append(
-                    Finding(Kind.MALFORMED, f"unreadable record: {exc}", position=item.position)
+                    Finding(
+                        Kind.MALFORMED,
+                        f"unreadable record: {exc}",
+                        position=item.position,
+                        line=item.line,
+                    )
                 )
             return
         if self.as_of_us is not None and to_us(event.recorded_at) > self.as_of_us:
@@ -287,6 +329,13 @@ class _Pass:
             if event.stream_id == SEAL_STREAM:
                 self.integrity.seal(item, event, check=True)
             self.integrity.rules(item, event)
+            if event.stream_id in self.integrity.cut:
+                # The state this event follows is not the log's: judging or folding it
+                # would report the break again at every later event.
+                if not self.integrity.broke_here:
+                    self.integrity.skipped(event)
+                self.state.observe(event, item.hash)
+                return
         elif event.stream_id == SEAL_STREAM:
             self.integrity.seal(item, event, check=False)
         if event.type == EventType.PROGRAM_STARTED and self.rules is None:

@@ -76,6 +76,10 @@ class Item:
     hash: str
     columns: Mapping[str, Any] | None = None
     """What a SQL store keeps beside the record (stream_id, version, ...), to compare."""
+    line: int = 0
+    """The line of an exported log file it was read from (0: not from a file)."""
+    damage: tuple[str, ...] = ()
+    """What is wrong with that line (an empty record: nothing of it could be read)."""
 
 
 class Transaction(abc.ABC):

@@ -1,0 +1,243 @@
+"""The audit format, strictly: a damaged line is a finding at its line and verify goes
+on; a break of a stream is reported once, with what it left unjudged.
+
+The log is a sealed demo program's export (docs/audit-format.md). Each damage is made
+to one line only, so that the findings it yields are the ones it causes and no more.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from choice_workflow import Actor, Role
+from choice_workflow.audit import Kind, export_log, verify
+from choice_workflow.audit.jsonl import HEADER
+from choice_workflow.cli import cli
+from choice_workflow.demo import simulate
+from fuzz.fuzz_log import records_of, render
+
+
+@pytest.fixture(name="log", scope="module")
+def fixture_log() -> bytes:
+    program = simulate(4)
+    program.seal(Actor("nightly", Role.SYSTEM))
+    buffer = io.BytesIO()
+    export_log(program.store.stored_events(), buffer)
+    return buffer.getvalue()
+
+
+def _lines(log: bytes) -> list[bytes]:
+    return log.split(b"\n")[:-1]  # the last line ends with the final newline
+
+
+def _joined(lines: list[bytes]) -> bytes:
+    return b"\n".join(lines) + b"\n"
+
+
+def _middle(log: bytes) -> int:
+    """The index (0-based, in the file's lines) of an event line in the log's middle."""
+    return len(_lines(log)) // 2
+
+
+def _crlf(log: bytes) -> tuple[bytes, int]:
+    lines, i = _lines(log), _middle(log)
+    lines[i] += b"\r"
+    return _joined(lines), i + 1
+
+
+def _empty_line(log: bytes) -> tuple[bytes, int]:
+    lines, i = _lines(log), _middle(log)
+    lines.insert(i, b"")
+    return _joined(lines), i + 1
+
+
+def _no_final_newline(log: bytes) -> tuple[bytes, int]:
+    return log[:-1], len(_lines(log))
+
+
+def _spaces(log: bytes) -> tuple[bytes, int]:
+    lines, i = _lines(log), _middle(log)
+    lines[i] = lines[i].replace(b'","position":', b'", "position": ', 1)
+    return _joined(lines), i + 1
+
+
+def _extra_key(log: bytes) -> tuple[bytes, int]:
+    lines, i = _lines(log), _middle(log)
+    lines[i] = lines[i].replace(b'{"hash":', b'{"a_note":"x","hash":', 1)
+    return _joined(lines), i + 1
+
+
+def _upper_hex(log: bytes) -> tuple[bytes, int]:
+    lines, i = _lines(log), _middle(log)
+    digest = json.loads(lines[i][: lines[i].index(b',"record":')] + b"}")["hash"]
+    lines[i] = lines[i].replace(digest.encode(), digest.upper().encode(), 1)
+    return _joined(lines), i + 1
+
+
+def _position_repeated(log: bytes) -> tuple[bytes, int]:
+    lines, i = _lines(log), _middle(log)
+    before = json.loads(lines[i - 1][: lines[i - 1].index(b',"record":')] + b"}")["position"]
+    mine = json.loads(lines[i][: lines[i].index(b',"record":')] + b"}")["position"]
+    lines[i] = lines[i].replace(b'"position":%d,' % mine, b'"position":%d,' % before, 1)
+    return _joined(lines), i + 1
+
+
+def _no_header(log: bytes) -> tuple[bytes, int]:
+    return log[len(HEADER) :], 1
+
+
+DAMAGED: dict[str, Callable[[bytes], tuple[bytes, int]]] = {
+    "a CR before the newline": _crlf,
+    "an empty line": _empty_line,
+    "no final newline": _no_final_newline,
+    "spaces in the line": _spaces,
+    "an extra key in the line": _extra_key,
+    "upper-case hex": _upper_hex,
+    "a position that does not increase": _position_repeated,
+    "no header": _no_header,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED)
+def test_a_damaged_line_is_one_finding_at_its_line_and_exit_1(
+    log: bytes, tmp_path: Path, damage: str
+) -> None:
+    content, line_no = DAMAGED[damage](log)
+    path = tmp_path / "damaged.jsonl"
+    path.write_bytes(content)
+    report = verify(path)
+    assert [(Kind.DAMAGED_LINE, line_no)] == [(f.kind, f.line) for f in report.findings]
+    assert report.events == len(_lines(log)) - 1  # every event was still read
+    result = CliRunner().invoke(cli, ["verify", "--log", str(path), "--json"])
+    assert 1 == result.exit_code, result.output
+    doc = json.loads(result.output)
+    assert [line_no] == [f["line"] for f in doc["findings"]]
+
+
+def test_a_line_with_spaces_added_to_its_record_breaks_the_chain_there_only(
+    log: bytes, tmp_path: Path
+) -> None:
+    lines, i = _lines(log), _middle(log)
+    cut = lines[i].index(b',"record":') + len(b',"record":')
+    spaced = json.dumps(json.loads(lines[i][cut:-1]), separators=(", ", ": "), ensure_ascii=False)
+    lines[i] = lines[i][:cut] + spaced.encode() + b"}"
+    path = tmp_path / "spaced.jsonl"
+    path.write_bytes(_joined(lines))
+    report = verify(path)
+    kinds = [f.kind for f in report.findings]
+    assert Kind.BROKEN_CHAIN == kinds[0]
+    assert set(kinds) <= {Kind.BROKEN_CHAIN, Kind.MALFORMED, Kind.NOT_JUDGED, Kind.SEAL_MISMATCH}
+    assert len(kinds) <= 3
+    assert all(f.cause in (None, 0) for f in report.findings)
+
+
+def test_a_file_whose_first_line_is_no_json_is_refused_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"minutes of the meeting\n")
+    result = CliRunner().invoke(cli, ["verify", "--log", str(path)])
+    assert 2 == result.exit_code, result.output
+
+
+# -- causes, not cascades ------------------------------------------------------------------
+
+
+def _records(log: bytes) -> list[bytes]:
+    found = records_of(log)
+    assert found is not None
+    return found
+
+
+def _stream_positions(records: list[bytes], stream: str) -> list[int]:
+    return [i for i, r in enumerate(records) if json.loads(r)["stream_id"] == stream]
+
+
+def _longest_grant(records: list[bytes]) -> str:
+    counts: dict[str, int] = {}
+    for r in records:
+        s = json.loads(r)["stream_id"]
+        if ":" not in s and s not in ("program", "security", "seal"):
+            counts[s] = counts.get(s, 0) + 1
+    return max(counts, key=lambda s: counts[s])
+
+
+def _exported(tmp_path: Path, lines: list[bytes]) -> Path:
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(HEADER + b"".join(line + b"\n" for line in lines))
+    return path
+
+
+@pytest.mark.parametrize("which", ["second", "middle", "before last"])
+def test_one_deleted_event_yields_at_most_three_findings_caused_by_the_gap(
+    log: bytes, tmp_path: Path, which: str
+) -> None:
+    lines = _lines(log)[1:]
+    records = _records(log)
+    grant = _longest_grant(records)
+    mine = _stream_positions(records, grant)
+    victim = {"second": mine[1], "middle": mine[len(mine) // 2], "before last": mine[-2]}[which]
+    del lines[victim]  # the line as it was: its neighbours keep their links and hashes
+    report = verify(_exported(tmp_path, lines))
+    kinds = [f.kind for f in report.findings]
+    assert 3 >= len(kinds), [str(f) for f in report.findings]
+    # The event after the deleted one breaks the chain; the ones after it are not judged.
+    later = len(mine) - mine.index(victim) - 2
+    assert [Kind.STREAM_GAP, Kind.BROKEN_CHAIN, Kind.NOT_JUDGED][: 3 if later else 2] == kinds
+    assert [None, 0, 0][: len(kinds)] == [f.cause for f in report.findings]
+    assert {grant} == {f.stream_id for f in report.findings}
+    if later:
+        assert f"{later} later event" in report.findings[2].message
+
+
+def test_a_broken_chain_alone_is_one_finding_and_the_stream_goes_on(
+    log: bytes, tmp_path: Path
+) -> None:
+    lines = _lines(log)[1:]
+    records = _records(log)
+    grant = _longest_grant(records)
+    i = _stream_positions(records, grant)[2]
+    # A changed actor, the hash left as it was: the chain breaks at this event, which is
+    # not judged; the versions go on, and the later events are judged from the record
+    # as it stands (docs/audit-format.md).
+    lines[i] = lines[i].replace(b'"actor_id":"', b'"actor_id":"x', 1)
+    report = verify(_exported(tmp_path, lines))
+    assert [(Kind.BROKEN_CHAIN, grant)] == [(f.kind, f.stream_id) for f in report.findings]
+
+
+def test_a_gap_with_the_chain_recomputed_is_one_gap_and_what_followed_it(
+    log: bytes, tmp_path: Path
+) -> None:
+    records = _records(log)
+    grant = _longest_grant(records)
+    mine = _stream_positions(records, grant)
+    renumbered = list(records)
+    # Every later event of the stream is renumbered one up: version 3 is missing.
+    for i in mine[2:]:
+        value = json.loads(renumbered[i])
+        value["version"] += 1
+        renumbered[i] = json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    path = tmp_path / "gap.jsonl"
+    path.write_bytes(render(renumbered))
+    report = verify(path)
+    assert [Kind.STREAM_GAP, Kind.NOT_JUDGED] == [f.kind for f in report.findings]
+    assert [None, 0] == [f.cause for f in report.findings]
+
+
+def test_a_stream_cut_before_a_seal_is_one_seal_finding(log: bytes, tmp_path: Path) -> None:
+    records = _records(log)
+    grant = _longest_grant(records)
+    last = _stream_positions(records, grant)[-1]
+    kept = records[:last] + records[last + 1 :]
+    # The chains recomputed, the seal left as it was: it names the cut stream's head.
+    path = tmp_path / "tail.jsonl"
+    path.write_bytes(render(kept, reseal=False))
+    report = verify(path)
+    assert [Kind.SEAL_MISMATCH] == [f.kind for f in report.findings]
+    assert grant in report.findings[0].message
