@@ -58,23 +58,32 @@ def render(registry: Registry = REGISTRY) -> str:
         "fixed-width UTC form (`2030-07-01T05:00:00.000000Z`); a field in *italics* may be",
         "absent: written only where it applies (a wage report's `final`, a notice's digest",
         "once there is an amount), or added after older logs were written without it.",
+        "The last column names, by dotted path, the instants inside a payload's nested",
+        "records (an employer's) that are in the fixed form too; version 1 of the employer",
+        "events wrote them with an offset (`2030-06-30T13:00:00+00:00`), and their",
+        "upcaster reads them in the fixed form. The library writes the latest version of",
+        "each type.",
         "",
-        "| event | schema | fields | amounts | instants |",
-        "|---|---|---|---|---|",
+        "| event | schema | fields | amounts | instants | instants in nested records |",
+        "|---|---|---|---|---|---|",
     ]
     for spec in registry:
-        cls = spec.payload_class
-        assert cls is not None  # noqa: S101 - the registry checks it
-        fields = ", ".join(
-            f"*{f.name}*" if f.default is payloads.ABSENT else f.name for f in attrs.fields(cls)
-        )
-        kinds = {
-            k: ", ".join(payloads.fields_of_kind(spec.event_type, k, cls=cls)) or "-"
-            for k in (payloads.AMOUNT, payloads.INSTANT)
-        }
-        lines.append(
-            f"| `{spec.event_type}` | 1 | {fields} | {kinds[payloads.AMOUNT]} | {kinds[payloads.INSTANT]} |"
-        )
+        versions = sorted(v for t, v in payloads.PAYLOADS if t == spec.event_type) or [1]
+        for version in versions:
+            cls = payloads.payload_class(spec.event_type, version) or spec.payload_class
+            assert cls is not None  # noqa: S101 - the registry checks it
+            fields = ", ".join(
+                f"*{f.name}*" if f.default is payloads.ABSENT else f.name for f in attrs.fields(cls)
+            )
+            kinds = {
+                k: ", ".join(payloads.fields_of_kind(spec.event_type, k, version, cls=cls)) or "-"
+                for k in (payloads.AMOUNT, payloads.INSTANT)
+            }
+            nested = ", ".join(payloads.NESTED_INSTANTS.get((spec.event_type, version), ())) or "-"
+            lines.append(
+                f"| `{spec.event_type}` | {version} | {fields} | {kinds[payloads.AMOUNT]} "
+                f"| {kinds[payloads.INSTANT]} | {nested} |"
+            )
     return "\n".join(lines) + "\n"
 
 

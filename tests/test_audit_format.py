@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pendulum
 import pytest
 from click.testing import CliRunner
 
@@ -241,3 +244,187 @@ def test_a_stream_cut_before_a_seal_is_one_seal_finding(log: bytes, tmp_path: Pa
     report = verify(path)
     assert [Kind.SEAL_MISMATCH] == [f.kind for f in report.findings]
     assert grant in report.findings[0].message
+
+
+# -- the record's own rules: an insider recomputes every hash, the format still holds -------
+
+
+def _rewritten(log: bytes, event_type: str, change: Callable[[dict[str, Any]], None]) -> bytes:
+    """``log`` with the first record of ``event_type`` changed (then written sorted and
+    without spaces, as a canonical writer would), every chain and the last seal
+    recomputed: only the format's rules can tell."""
+    records = _records(log)
+    i = next(n for n, r in enumerate(records) if json.loads(r)["type"] == event_type)
+    value = json.loads(records[i])
+    change(value)
+    records[i] = json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    return render(records)
+
+
+def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda record: record.__setitem__(key, value)
+
+
+def _instant_as(form: str) -> Callable[[dict[str, Any]], None]:
+    def change(record: dict[str, Any]) -> None:
+        at = pendulum.parse(record["occurred_at"])
+        assert isinstance(at, pendulum.DateTime)
+        record["occurred_at"] = {
+            "seconds": at.in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "+00:00": at.in_timezone("UTC").isoformat(),
+            "-05:00": at.in_timezone("America/Chicago").isoformat(),
+        }[form]
+
+    return change
+
+
+def _given_at_with_offset(record: dict[str, Any]) -> None:
+    consent = record["payload"]["employer"]["consent"]
+    consent["given_at"] = pendulum.parse(consent["given_at"]).isoformat()  # type: ignore[union-attr]  # an instant
+
+
+FORBIDDEN: dict[str, tuple[str, Callable[[dict[str, Any]], None], str]] = {
+    "an extra key": ("Applied", _set("note", "x"), "keys the format does not have: note"),
+    "no schema_version": ("Applied", lambda r: r.pop("schema_version"), "lacks schema_version"),
+    "an instant without fraction": ("Applied", _instant_as("seconds"), "occurred_at must be UTC"),
+    "an instant with +00:00": ("Applied", _instant_as("+00:00"), "occurred_at must be UTC"),
+    "an instant with -05:00": ("Applied", _instant_as("-05:00"), "occurred_at must be UTC"),
+    "an integer command_id": ("Applied", _set("command_id", 7), "command_id must be text"),
+    "an integer actor_id": ("Applied", _set("actor_id", 7), "actor_id must be text"),
+    "a payload instant with an offset": (
+        "NoticeConfirmed",
+        lambda r: r["payload"].__setitem__(
+            "confirmed_at", pendulum.parse(r["payload"]["confirmed_at"]).isoformat()  # type: ignore[union-attr]  # an instant
+        ),
+        "payload.confirmed_at must be an instant",
+    ),
+    "a payload amount as a number": (
+        "Approved",
+        lambda r: r["payload"].__setitem__("amount", int(float(r["payload"]["amount"]))),
+        "payload.amount must be an amount",
+    ),
+    "a nested instant with an offset": (
+        "EmployerRegistered", _given_at_with_offset, "payload.employer.consent.given_at"
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("mutation", FORBIDDEN)
+def test_what_the_format_forbids_is_malformed_though_every_hash_is_recomputed(
+    log: bytes, tmp_path: Path, mutation: str
+) -> None:
+    event_type, change, words = FORBIDDEN[mutation]
+    path = tmp_path / "rewritten.jsonl"
+    path.write_bytes(_rewritten(log, event_type, change))
+    report = verify(path)
+    assert {Kind.MALFORMED} == {f.kind for f in report.findings}, [str(f) for f in report.findings]
+    assert any(words in f.message for f in report.findings)
+    result = CliRunner().invoke(cli, ["verify", "--log", str(path)])
+    assert 1 == result.exit_code, result.output
+
+
+@pytest.mark.parametrize("version", ["text", "float"])
+def test_a_seal_head_whose_version_is_not_a_whole_number_is_malformed(
+    log: bytes, tmp_path: Path, version: str
+) -> None:
+    records = _records(log)
+    seal = json.loads(records[-1])
+    assert "Sealed" == seal["type"]
+    stream, number, digest = seal["payload"]["heads"][0]
+    seal["payload"]["heads"][0] = [
+        stream,
+        str(number) if version == "text" else float(number),
+        digest,
+    ]
+    records[-1] = json.dumps(seal, sort_keys=True, separators=(",", ":")).encode()
+    path = tmp_path / "seal.jsonl"
+    path.write_bytes(render(records, reseal=False))  # the root is over "21" either way
+    report = verify(path)
+    assert {Kind.MALFORMED} == {f.kind for f in report.findings}, [str(f) for f in report.findings]
+    assert any("the seal's heads are not" in f.message for f in report.findings)
+
+
+def test_the_librarys_own_logs_keep_every_rule_of_the_format(log: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "clean.jsonl"
+    path.write_bytes(log)
+    assert () == verify(path).findings
+    assert b"+00:00" not in log  # no instant in any other form, payloads included
+
+
+# -- the page's own verifier, standard library only ----------------------------------------
+
+
+def _page_checker() -> Callable[..., list[str]]:
+    """``check_log`` of docs/audit-format.md, run as a module of its own (not as the
+    page's demonstration)."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "audit-format.md").read_text()
+    blocks = re.findall(r"^```python\n(.*?)^```$", page, re.MULTILINE | re.DOTALL)
+    [code] = [b for b in blocks if "def check_log(" in b]
+    namespace: dict[str, Any] = {"__name__": "check_log"}
+    exec(compile(code, "docs/audit-format.md", "exec"), namespace)  # noqa: S102 - the page's own code
+    checker: Callable[..., list[str]] = namespace["check_log"]
+    return checker
+
+
+@pytest.fixture(name="check_log", scope="module")
+def fixture_check_log() -> Callable[..., list[str]]:
+    return _page_checker()
+
+
+def _exported_of(program: Any) -> bytes:
+    buffer = io.BytesIO()
+    export_log(program.store.stored_events(), buffer)
+    return buffer.getvalue()
+
+
+def test_the_pages_verifier_finds_nothing_in_the_librarys_clean_logs(
+    check_log: Callable[..., list[str]],
+) -> None:
+    with_wages = simulate(20)  # wages, corrections, a termination, close-outs
+    first = with_wages.seal(Actor("nightly", Role.SYSTEM))
+    with_wages.sweep()
+    second = with_wages.seal(Actor("nightly", Role.SYSTEM))
+    log = _exported_of(with_wages)
+    assert b'"type":"Corrected"' in log
+    assert b'"type":"ClosedOut"' in log
+    assert [] == check_log(log)
+    assert [] == check_log(log, first)  # the root of an earlier seal
+    assert [] == check_log(log, second.upper())
+    without = simulate(5, wages=False)
+    assert [] == check_log(_exported_of(without))  # no seal at all
+    v1 = Path(__file__).parent / "data" / "log-v1.jsonl"
+    root = (Path(__file__).parent / "data" / "log-v1.root").read_text().strip()
+    assert [] == check_log(v1.read_bytes(), root)
+
+
+def _mutations(log: bytes) -> dict[str, bytes]:
+    found = {name: make(log)[0] for name, make in DAMAGED.items()}
+    for name, (event_type, change, _) in FORBIDDEN.items():
+        if "payload" not in name and "nested" not in name:  # the page leaves those to verify
+            found[name] = _rewritten(log, event_type, change)
+    lines = _lines(log)
+    records = _records(log)
+    grant = _longest_grant(records)
+    mine = _stream_positions(records, grant)
+    found["a deleted event"] = _joined(lines[: mine[2] + 1] + lines[mine[2] + 2 :])
+    flipped = list(lines)
+    flipped[mine[1] + 1] = flipped[mine[1] + 1].replace(b'"actor_id":"', b'"actor_id":"x', 1)
+    found["a changed record, its hash kept"] = _joined(flipped)
+    kept = records[: mine[-1]] + records[mine[-1] + 1 :]
+    found["a stream's tail cut, the seal kept"] = render(kept, reseal=False)
+    return found
+
+
+def test_the_pages_verifier_and_verify_agree_on_every_mutation(
+    log: bytes, tmp_path: Path, check_log: Callable[..., list[str]]
+) -> None:
+    path = tmp_path / "mutated.jsonl"
+    disagree = {}
+    for name, mutated in _mutations(log).items():
+        path.write_bytes(mutated)
+        ours, theirs = bool(verify(path).findings), bool(check_log(mutated))
+        if not (ours and theirs):
+            disagree[name] = (ours, theirs)
+    assert {} == disagree

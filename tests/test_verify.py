@@ -524,9 +524,54 @@ def test_an_old_version_record_is_read_as_the_current_one_and_its_hash_still_ver
         dict(event.payload),
     )
     report = verify(path)
-    assert () == report.findings
+    # Read as the current version, folded and judged as such; but the format numbers
+    # schema versions from 1, so the record itself is still not of the format.
+    assert [(Kind.MALFORMED, "G1")] == [(f.kind, f.stream_id) for f in report.findings]
+    assert "schema_version must be a whole number from 1" in report.findings[0].message
     assert Decimal("40000.00") == report.grants["G1"].amount
     assert old.record == next(line.record for line in read_lines(path) if line.hash == old.hash)
+
+
+def test_an_employer_event_of_version_1_keeps_its_instants_and_reads_as_version_2(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    # Version 1 of the employer events wrote the consent's instant with an offset; the
+    # library's own old logs hold it so (tests/data/log-v1.jsonl). Its upcaster reads
+    # it in the fixed form; the stored bytes and hashes stay as they were.
+    def version_1(record: dict[str, Any]) -> None:
+        consent = record["payload"]["employer"]["consent"]
+        consent["given_at"] = parse_instant(consent["given_at"]).isoformat()
+        record["schema_version"] = 1
+
+    items = _forge(
+        _items(scenario.program.store), "employer:E1", EventType.EMPLOYER_REGISTERED, version_1
+    )
+    old = items[_index(items, "employer:E1", EventType.EMPLOYER_REGISTERED)]
+    assert b'"schema_version":1' in old.record
+    assert b"+00:00" in old.record
+    event = event_from_record(json.loads(old.record))
+    assert 2 == event.schema_version
+    given = event.payload["employer"]["consent"]["given_at"]
+    assert given.endswith("Z")
+    assert parse_instant(given) == parse_instant(
+        json.loads(old.record)["payload"]["employer"]["consent"]["given_at"]
+    )
+    assert () == verify(items).findings
+
+    # The same offset form in a record of version 2 is not of the format.
+    def offset_in_version_2(record: dict[str, Any]) -> None:
+        consent = record["payload"]["employer"]["consent"]
+        consent["given_at"] = parse_instant(consent["given_at"]).isoformat()
+
+    forged = _forge(
+        _items(scenario.program.store),
+        "employer:E1",
+        EventType.EMPLOYER_REGISTERED,
+        offset_in_version_2,
+    )
+    findings = verify(forged).findings
+    assert [(Kind.MALFORMED, "employer:E1")] == [(f.kind, f.stream_id) for f in findings]
+    assert "payload.employer.consent.given_at" in findings[0].message
 
 
 def test_the_upcaster_registry_is_restored_after_a_test() -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, Protocol
 
 from choice_workflow.audit.findings import Kind
+from choice_workflow.audit.record_rules import record_problems
 from choice_workflow.events import SEAL_STREAM, Event, EventType, canonical_json, parse_instant
 from choice_workflow.events.chain import GENESIS, head_leaf, link, merkle_root
 from choice_workflow.store.base import Item
@@ -101,6 +103,12 @@ class Integrity:
         self.heads[event.stream_id] = (max(event.version, last_version), item.hash)
         if self.canonical and not canonical and item.record != _canonical(raw):
             find(Kind.MALFORMED, "the record is not in canonical form", event, item, ())
+        problems = record_problems(raw)
+        if problems:
+            # Not of the format: not a record the library wrote, so not judged as a
+            # command either (its decision would differ for the same reason).
+            find(Kind.MALFORMED, "; ".join(problems), event, item, ())
+            linked = False
         recorded = to_us(event.recorded_at)
         self._instants(item, event, recorded)
         if item.columns is not None:
@@ -185,10 +193,24 @@ class Integrity:
             return
         heads = event.payload.get("heads")
         actual = sorted((s, v, h) for s, (v, h) in self.heads.items() if s != SEAL_STREAM)
-        try:
-            recorded = [(str(s), int(v), str(h)) for s, v, h in heads]  # type: ignore[union-attr]  # checked by the except
-        except (TypeError, ValueError):
-            self._find(Kind.SEAL_MISMATCH, "the seal's heads cannot be read", event, item, ())
+        recorded = _heads(heads)
+        if recorded is None:
+            self._find(
+                Kind.MALFORMED,
+                "the seal's heads are not a list of [stream id (text), version (a whole "
+                "number), hash (64 lowercase hex digits)]",
+                event, item, (),
+            )  # fmt: skip
+            return
+        recorded_root = event.payload.get("root")
+        if not (isinstance(recorded_root, str) and _HEX64.fullmatch(recorded_root)):
+            self._find(
+                Kind.SEAL_MISMATCH,
+                "the seal's root is not 64 lowercase hex digits",
+                event,
+                item,
+                (),
+            )
             return
         if recorded != actual:
             differ = sorted({s for s, _, _ in set(recorded) ^ set(actual)})
@@ -203,6 +225,30 @@ class Integrity:
             )
         else:
             self.roots.add(root)
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _heads(heads: object) -> list[tuple[str, int, str]] | None:
+    """A seal's heads as recorded, or None when they are not of the format's types (a
+    version written ``"21"`` or ``21.0`` is not a version)."""
+    if type(heads) is not list:
+        return None
+    out = []
+    for head in heads:
+        if type(head) is not list or len(head) != 3:
+            return None
+        stream, version, digest = head
+        if not (
+            type(stream) is str
+            and type(version) is int
+            and type(digest) is str
+            and _HEX64.fullmatch(digest)
+        ):
+            return None
+        out.append((stream, version, digest))
+    return out
 
 
 def _canonical(raw: dict[str, Any]) -> bytes:

@@ -28,6 +28,7 @@ from choice_workflow.domain import _kept
 from choice_workflow.domain.money import money_problem, to_money
 from choice_workflow.errors import InvalidInput, Problem
 from choice_workflow.time import ensure_instant
+from choice_workflow.time.instants import log_text
 
 T = TypeVar("T")
 
@@ -95,7 +96,7 @@ class _Walker:
         if tp is pendulum.DateTime:
             if not _aware(value):
                 return self._wrong(path, value, "an aware instant")
-            return ensure_instant(value).isoformat()
+            return log_text(ensure_instant(value))  # the log's own form of an instant
         if _is_date_type(tp):
             if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
                 return self._wrong(path, value, "a date")

@@ -5,6 +5,7 @@ instants as strings), so that the canonical bytes of docs/audit-format.md can be
 hashed and verified by an outside tool.
 """
 
+from choice_workflow.events import payloads  # registers the payload upcasters
 from choice_workflow.events.envelope import (
     CYCLE_STREAM_PREFIX,
     EMPLOYER_STREAM_PREFIX,
@@ -42,6 +43,7 @@ __all__ = [
     "money_text",
     "no_floats",
     "parse_instant",
+    "payloads",
     "register_upcaster",
     "stream_kind",
     "upcast",

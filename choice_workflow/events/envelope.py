@@ -19,6 +19,8 @@ import orjson
 import pendulum
 import rfc8785
 
+from choice_workflow.time.instants import log_text
+
 _UTC = pendulum.UTC
 
 PROGRAM_STREAM = "program"
@@ -176,11 +178,7 @@ def no_floats(value: Any) -> None:
 
 def format_instant(value: dt.datetime) -> str:
     """An instant as fixed-width UTC ISO 8601 with microseconds: ``2030-07-01T05:00:00.000000Z``."""
-    u = dt.datetime.astimezone(value, dt.UTC)
-    return (
-        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
-        f"{u.second:02d}.{u.microsecond:06d}Z"
-    )
+    return log_text(value)
 
 
 def parse_instant(text: str) -> pendulum.DateTime:

@@ -20,7 +20,13 @@ from typing import Any
 import attrs
 import cattrs
 
-from choice_workflow.events.envelope import EventType, format_instant, money_text, parse_instant
+from choice_workflow.events.envelope import (
+    EventType,
+    format_instant,
+    money_text,
+    parse_instant,
+    register_upcaster,
+)
 
 AMOUNT = "amount"
 INSTANT = "instant"
@@ -252,8 +258,11 @@ class AccessRefused:
 PAYLOADS: Mapping[tuple[str, int], type[Any]] = {
     (EventType.PROGRAM_STARTED, 1): ProgramStarted,
     (EventType.EMPLOYER_REGISTERED, 1): EmployerRecorded,
+    (EventType.EMPLOYER_REGISTERED, 2): EmployerRecorded,
     (EventType.EMPLOYER_UPDATED, 1): EmployerRecorded,
+    (EventType.EMPLOYER_UPDATED, 2): EmployerRecorded,
     (EventType.CONTACT_CHANGED, 1): ContactChanged,
+    (EventType.CONTACT_CHANGED, 2): ContactChanged,
     (EventType.CYCLE_OPENED, 1): CycleOpened,
     (EventType.APPROPRIATION_SET, 1): AppropriationSet,
     (EventType.AWARDS_SELECTED, 1): AwardsSelected,
@@ -287,6 +296,58 @@ PAYLOADS: Mapping[tuple[str, int], type[Any]] = {
     (EventType.ACCESS_REFUSED, 1): AccessRefused,
 }
 """(event type, schema version) -> its payload class."""
+
+CURRENT: Mapping[str, int] = {
+    t: max(v for (u, v) in PAYLOADS if u == t) for t in dict.fromkeys(t for t, _ in PAYLOADS)
+}
+"""Each event type's current schema version: what the library writes."""
+
+NESTED_INSTANTS: Mapping[tuple[str, int], tuple[str, ...]] = {
+    (EventType.EMPLOYER_REGISTERED, 2): ("employer.consent.given_at",),
+    (EventType.EMPLOYER_UPDATED, 2): ("employer.consent.given_at",),
+    (EventType.CONTACT_CHANGED, 2): ("employer.consent.given_at",),
+}
+"""The instants inside a payload's nested records (an employer's), by event type and
+schema version, as dotted paths: in the log's fixed form from version 2 on. Version 1
+of these types wrote them as ISO 8601 with an offset (``2030-06-30T13:00:00+00:00``);
+its upcaster rewrites them to the fixed form when the record is read. The tests check
+this table against the domain's records, so that it cannot drift."""
+
+
+def _fixed_instants(record: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2 of the employer events: the employer's instants in the log's fixed
+    form (the stored bytes stay as they are; only what is read changes)."""
+    payload = record.get("payload")
+    employer = payload.get("employer") if isinstance(payload, dict) else None
+    consent = employer.get("consent") if isinstance(employer, dict) else None
+    given = consent.get("given_at") if isinstance(consent, dict) else None
+    if isinstance(given, str) and not _INSTANT_TEXT.fullmatch(given):
+        try:
+            fixed = format_instant(parse_instant(given))
+        except ValueError:
+            return record  # not an instant at all: reported where it is read
+        consent = {**consent, "given_at": fixed}  # type: ignore[dict-item]  # a dict, checked above
+        record["payload"] = {**payload, "employer": {**employer, "consent": consent}}  # type: ignore[dict-item]  # dicts, checked above
+    return record
+
+
+for _type in (EventType.EMPLOYER_REGISTERED, EventType.EMPLOYER_UPDATED, EventType.CONTACT_CHANGED):
+    register_upcaster(_type, 1)(_fixed_instants)
+
+
+def nested_instant_problems(event_type: str, schema_version: int, payload: Any) -> list[str]:
+    """The nested instants of a payload not in the log's fixed form (as recorded, before
+    any upcasting), each named by its path."""
+    found = []
+    for path in NESTED_INSTANTS.get((event_type, schema_version), ()):
+        value = payload
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None and not (isinstance(value, str) and _INSTANT_TEXT.fullmatch(value)):
+            found.append(
+                f"payload.{path} is not an instant in the form YYYY-MM-DDTHH:MM:SS.ffffffZ ({str(value)[:40]!r})"
+            )
+    return found
 
 
 class PayloadError(ValueError):

@@ -37,7 +37,7 @@ from choice_workflow.errors import (
     Problem,
     TransitionRefused,
 )
-from choice_workflow.events import SEAL_STREAM, SECURITY_STREAM, Event, format_instant
+from choice_workflow.events import SEAL_STREAM, SECURITY_STREAM, Event, format_instant, payloads
 from choice_workflow.lifecycle.compiled import judge
 from choice_workflow.lifecycle.machine import LifecycleMachine
 from choice_workflow.projections.grants import fold
@@ -230,6 +230,7 @@ class UnitOfWork:
         event = Event(
             spec.event_type, stream, 1 if head is None else head.version + 1,
             emit.occurred_at or now, now, actor.id, actor.role.value, cid, emit.payload,
+            payloads.CURRENT.get(spec.event_type, 1),
         )  # fmt: skip
         tx.append([event], heads={stream: head})
         known = decoded_of(command)

@@ -112,3 +112,13 @@ def to_us(instant: dt.datetime) -> int:
 def from_us(us: int) -> pendulum.DateTime:
     """Integer microseconds since the Unix epoch as a pendulum instant in UTC."""
     return utc_instant(_EPOCH_STD + dt.timedelta(microseconds=us))
+
+
+def log_text(value: dt.datetime) -> str:
+    """An instant as the audit log writes it: fixed-width UTC ISO 8601 with
+    microseconds, ``2030-07-01T05:00:00.000000Z`` (docs/audit-format.md)."""
+    u = dt.datetime.astimezone(value, dt.UTC)
+    return (
+        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
+        f"{u.second:02d}.{u.microsecond:06d}Z"
+    )
