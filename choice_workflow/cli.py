@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import click
 
+from choice_workflow._cli.act import rules_command
 from choice_workflow._cli.audit import (
     export_command,
     import_command,
@@ -52,6 +53,7 @@ for _command in (
     export_command,
     import_command,
     diagram,
+    rules_command,
     db,
     report_command,
 ):
