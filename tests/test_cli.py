@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -564,6 +565,33 @@ def test_import_of_a_tampered_log_is_refused_and_writes_nothing(
     store = SqlStore(url)
     assert [] == list(store.stored_events())
     store.dispose()
+
+
+def test_a_refused_import_leaves_no_new_file_behind(
+    runner: CliRunner, log: Path, tmp_path: Path
+) -> None:
+    flip_a_digit(log)
+    path = tmp_path / "new.sqlite"
+    assert_input_error(
+        run(runner, "import", "--log", log, "--db", f"sqlite:///{path}"), "integrity"
+    )
+    assert [] == sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("new.sqlite"))
+
+
+def test_a_refused_import_leaves_no_tables_in_a_database_that_had_none(
+    runner: CliRunner, log: Path, tmp_path: Path
+) -> None:
+    flip_a_digit(log)
+    path = tmp_path / "theirs.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+    url = f"sqlite:///{path}"
+    assert_input_error(
+        run(runner, "import", "--log", log, "--db", url, "--prefix", "cw_"), "integrity"
+    )
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert ["notes"] == tables
 
 
 def test_import_with_a_root_that_no_seal_has_is_refused(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,61 @@ def test_masked_urls_never_show_the_password(url: str) -> None:
     masked = mask_url(url)
     assert "s3cret-pw" not in masked
     assert "agency" in masked
+
+
+# -- the URLs people write ----------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_a_libpq_style_url_opens_the_store_with_psycopg_3(pg_url: str, scheme: str) -> None:
+    url = pg_url.replace("postgresql+psycopg://", f"{scheme}://", 1)
+    assert url.startswith(f"{scheme}://")
+    store = SqlStore(url)
+    try:
+        assert "postgresql" == store.dialect
+        assert store.engine is not None
+        assert "postgresql+psycopg" == store.engine.url.drivername
+        assert [] == list(store.stored_events())
+    finally:
+        store.dispose()
+
+
+def test_a_url_with_a_driver_that_is_not_installed_names_the_url_to_use() -> None:
+    with pytest.raises(StoreError) as info:
+        SqlStore("postgresql+pg8000://agency:s3cret@db.example/grants", migrate=False)
+    hint = info.value.hint
+    assert "postgresql+psycopg://agency:***@db.example/grants" in hint
+    assert "s3cret" not in str(info.value)
+
+
+# -- a store opened without migrations ----------------------------------------------------
+
+
+def test_without_migrations_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "typo.sqlite"
+    with pytest.raises(StoreError, match="there is no database file"):
+        SqlStore(f"sqlite:///{path}", migrate=False)
+    assert not path.exists()
+
+
+def test_without_migrations_a_database_without_the_tables_says_how_to_make_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "other.sqlite"
+    sqlite3.connect(path).close()  # a database of something else
+    with pytest.raises(StoreError) as info:
+        SqlStore(f"sqlite:///{path}", migrate=False)
+    assert "holds no choice_workflow tables" in info.value.reason
+    assert "choice-workflow db upgrade" in info.value.hint
+    assert "prefix=" in info.value.hint
+
+
+def test_without_migrations_a_forgotten_prefix_is_named(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cw.sqlite'}"
+    SqlStore(url, prefix="cw_").dispose()
+    with pytest.raises(StoreError, match="holds no choice_workflow tables with the prefix 'x_'"):
+        SqlStore(url, prefix="x_", migrate=False)
+    store = SqlStore(url, prefix="cw_", migrate=False)
+    assert [] == list(store.stored_events())
+    store.dispose()

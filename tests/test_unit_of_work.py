@@ -306,3 +306,40 @@ def test_a_seal_by_a_clock_behind_any_event_it_covers_is_a_clock_error(
     with pytest.raises(ClockError, match="which the seal would cover"):
         Program(store, clock=ManualClock(START.add(days=1))).seal(DEPARTMENT)
     assert before == _count(store)
+
+
+# -- ids: what an integrator passes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("gid", ["", "G 2/../x\n", "-G", "G/1", "é1", "x" * 101, "seal", "cycle:3"])
+def test_a_grant_id_that_cannot_name_a_stream_is_refused_and_writes_nothing(
+    program: Program, store: Store, gid: str
+) -> None:
+    before = _count(store)
+    with pytest.raises(InvalidInput) as info:
+        program.apply(sample_application("E2", at=START), E2, grant_id=gid)
+    assert ["grant_id"] == [p.field for p in info.value.problems]
+    assert "1-100 letters, digits" in str(info.value)
+    assert before == _count(store)
+
+
+def test_an_employer_id_that_cannot_name_a_stream_is_refused(
+    program: Program, store: Store
+) -> None:
+    before = _count(store)
+    with pytest.raises(InvalidInput) as info:
+        program.register_employer(sample_employer("E 3/..", at=START), DEPARTMENT)
+    assert ["employer.id"] == [p.field for p in info.value.problems]
+    assert before == _count(store)
+
+
+@pytest.mark.parametrize("applicant", ["E1", "E2"])
+def test_a_grant_id_that_exists_is_an_input_to_change_not_a_security_event(
+    program: Program, store: Store, applicant: str
+) -> None:
+    before = _count(store)
+    actor = E1 if applicant == "E1" else E2
+    with pytest.raises(InvalidInput) as info:
+        program.apply(sample_application(applicant, at=START), actor, grant_id="G1")
+    assert ["grant id 'G1' exists"] == [p.reason for p in info.value.problems]
+    assert before == _count(store)  # no AccessRefused either

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from click.core import ParameterSource
+from sqlalchemy.engine import make_url
 
 from choice_workflow._cli.core import (
     FINDINGS,
@@ -32,7 +33,7 @@ from choice_workflow._cli.output import (
     states_table,
 )
 from choice_workflow.audit import Item, Report, export_log, import_log, replay, verify
-from choice_workflow.store.sql import SqlStore
+from choice_workflow.store.sql import SqlStore, StoreError, drop_schema
 from choice_workflow.store.urls import mask_url
 
 LOG_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
@@ -263,9 +264,17 @@ def import_command(
     """
     output = Output(as_json)
     url = need_db(db)
+    before = _what_exists(url, prefix=prefix, schema=schema)
     store = open_store(url, prefix=prefix, schema=schema, create=True)
-    with output.working(f"verifying and importing {log.name}"):
-        report = import_log(log, store, expected_root=root)
+    try:
+        with output.working(f"verifying and importing {log.name}"):
+            report = import_log(log, store, expected_root=root)
+    except BaseException:
+        # Refused (or interrupted): nothing was imported, so what opening the store
+        # made for this import goes too: a new SQLite file, or new tables.
+        store.dispose()
+        _undo_open(url, before, prefix=prefix, schema=schema)
+        raise
     if output.as_json:
         output.emit(
             {"log": str(log), "database": mask_url(url), "root": root, **report_doc(report)}
@@ -277,3 +286,31 @@ def import_command(
             output.table(findings_table(report.findings))
         output.line(report_summary("import", report))
     return FINDINGS if report.findings else OK
+
+
+def _what_exists(url: str, *, prefix: str, schema: str | None) -> str:
+    """``"file"``: a SQLite file that does not exist yet; ``"tables"``: a database
+    without the store's tables; ``"store"``: the store is there already."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and not database.startswith("file:")
+        and not Path(database).exists()
+    ):
+        return "file"
+    try:
+        SqlStore(url, prefix=prefix, schema=schema, migrate=False).dispose()
+    except StoreError:
+        return "tables"
+    return "store"
+
+
+def _undo_open(url: str, before: str, *, prefix: str, schema: str | None) -> None:
+    if before == "file":
+        database = make_url(url).database or ""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(database + suffix).unlink(missing_ok=True)
+    elif before == "tables":
+        drop_schema(url, prefix=prefix, schema=schema)

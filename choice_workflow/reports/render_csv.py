@@ -11,16 +11,32 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from typing import Any
 
 from choice_workflow.reports.document import Document, cell_data
 
 HEADER = ("section", "table", "row", "label", "column", "value")
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (OWASP, CSV Injection)."""
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def neutral(value: object) -> object:
+    """A cell that a spreadsheet cannot run: text that begins with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return is prefixed with ``'`` (OWASP's advice for CSV
+    injection; the csv module quotes it as needed). Numbers, negative amounts included,
+    are left as they are: no formula starts with a plain number."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
 
 def render_csv(document: Document) -> str:
-    """``document`` as CSV (RFC 4180, ``\\r\\n`` line ends)."""
+    """``document`` as CSV (RFC 4180, ``\\r\\n`` line ends), every cell :func:`neutral`."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _NeutralWriter(csv.writer(out))
     writer.writerow(HEADER)
     for label, value in document.facts:
         writer.writerow((document.title, "facts", 0, label, "value", cell_data(value)))
@@ -35,3 +51,13 @@ def render_csv(document: Document) -> str:
             for column, value in zip(table.columns[1:], row[1:], strict=True):
                 writer.writerow((where, table.key, number, label, column, cell_data(value)))
     return out.getvalue()
+
+
+class _NeutralWriter:
+    """A csv writer whose every cell goes through :func:`neutral`."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def writerow(self, row: tuple[object, ...]) -> None:
+        self._writer.writerow([neutral(cell) for cell in row])

@@ -5,6 +5,7 @@ the field."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -16,6 +17,11 @@ from choice_workflow.events import canonical_json, no_floats, stream_kind
 from choice_workflow.service.unit_of_work import new_id
 
 _T = TypeVar("_T")
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+"""A grant's or an employer's id: 1-100 ASCII letters, digits, ``.``, ``_`` or ``-``,
+starting with a letter or a digit (it names a stream, a file of a records package and
+a row of every report)."""
 
 
 def problem(cite: str, reason: str, hint: str, field: str = "") -> Problem:
@@ -40,13 +46,29 @@ def grant_id(value: str | None, command_id: str | None = None) -> str:
         tail = new_id() if command_id is None else hashlib.sha256(command_id.encode()).hexdigest()
         value = "G-" + tail.replace("-", "")[:12]
     gid = value
-    if not isinstance(gid, str) or not gid or stream_kind(gid) != "grant":
+    if (
+        not isinstance(gid, str)
+        or ID_PATTERN.fullmatch(gid) is None
+        or gid in ("program", "seal", "security")
+        or stream_kind(gid) != "grant"
+    ):
         raise InvalidInput(
-            problems=[problem("15(b)", f"grant id {gid!r} is not usable",
-                     "Use a non-empty id not starting with 'employer:', 'cycle:', 'program', "
-                     "'seal' or 'security'.", "grant_id")]
+            problems=[problem("15(b)", f"grant id {str(gid)[:40]!r} is not usable",
+                     "Use 1-100 letters, digits, '.', '_' or '-', starting with a letter or "
+                     "a digit, other than 'program', 'seal' or 'security' (or leave grant_id "
+                     "out for a new one).", "grant_id")]
         )  # fmt: skip
     return gid
+
+
+def employer_id(value: object) -> None:
+    """An employer's id must be usable as a stream's name (:data:`ID_PATTERN`)."""
+    if not isinstance(value, str) or ID_PATTERN.fullmatch(value) is None:
+        raise InvalidInput(
+            problems=[problem('10 "Eligible employer"', f"employer id {str(value)[:40]!r} is not usable",
+                     "Use 1-100 letters, digits, '.', '_' or '-', starting with a letter or "
+                     "a digit.", "employer.id")]
+        )  # fmt: skip
 
 
 def whole_cycle(value: object) -> None:

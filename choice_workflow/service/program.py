@@ -163,6 +163,7 @@ class Program(AfterAward, Queries, Checks):
         self, employer: Employer, actor: Actor, *, command_id: str | None = None
     ) -> Employer:
         """Record an employer and its certificate data (role department or director)."""
+        inputs.employer_id(getattr(employer, "id", None))
         result: Employer = self.run(RegisterEmployer(employer), actor, command_id=command_id)
         return result
 

@@ -202,6 +202,14 @@ class UnitOfWork:
         state = spec.state(tx, command)
         if state is None and spec.missing is not None:
             raise spec.missing(command)
+        if state is not None and spec.transition is not None and not spec.transition.sources:
+            # A new grant's id already taken: whoever holds it, an input to change, not
+            # an attempt on another employer's grant.
+            raise InvalidInput(
+                problems=[Problem(spec.cites, f"grant id {stream!r} exists",
+                                  "Use a new grant id, or leave grant_id out for a new one.",
+                                  "grant_id")]
+            )  # fmt: skip
         own = spec.owner_refusal(actor, spec.owner(command, state))
         if own is not None:
             raise NotPermitted(

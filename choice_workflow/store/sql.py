@@ -40,9 +40,12 @@ if TYPE_CHECKING:
     pass
 
 __all__ = [
+    "PSYCOPG",
     "SqlStore",
     "StoreError",
     "create_engine",
+    "database_url",
+    "drop_schema",
     "upgrade",
 ]
 
@@ -68,13 +71,57 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+PSYCOPG = "postgresql+psycopg"
+"""The PostgreSQL driver the library ships with (psycopg 3, the ``postgres`` extra)."""
+
+
+def database_url(url: str) -> sa.URL:
+    """The URL the store connects with. ``postgres://`` and ``postgresql://`` (libpq's
+    and many hosts' form, which SQLAlchemy would read as psycopg2 or not at all) mean
+    psycopg 3; any other URL is used as given."""
+    parsed = sa.engine.make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        return parsed.set(drivername=PSYCOPG)
+    return parsed
+
+
 def create_engine(url: str, **kwargs: Any) -> Engine:
     """An engine set up for the store: SQLite pragmas and immediate transactions."""
-    engine = sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(database_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
         sa_event.listen(engine, "connect", _sqlite_pragmas)
         sa_event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def drop_schema(url: str, *, prefix: str = "", schema: str | None = None) -> None:
+    """Drop every table of the store at ``url`` (the migrations down to nothing, then
+    their version table): only for tables just created for an import that was refused,
+    never for a log that holds anything (the events' triggers refuse no DROP)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            cfg = Config(attributes={"connection": conn, "prefix": prefix, "schema": schema})
+            cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+            command.downgrade(cfg, "base")
+            sa.Table(f"{prefix}alembic_version", sa.MetaData(), schema=schema).drop(
+                conn, checkfirst=True
+            )
+    finally:
+        engine.dispose()
+
+
+def _url_hint(url: str) -> str:
+    """What to use instead of a URL the store cannot open: for PostgreSQL, the very URL
+    with the shipped driver (password hidden)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return "Use sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE."
+    if parsed.drivername.startswith("postgres"):
+        fixed = parsed.set(drivername=PSYCOPG).render_as_string(hide_password=True)
+        return f"Use {fixed} (psycopg 3: pip install 'choice_workflow[postgres]')."
+    return "Use sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE."
 
 
 def upgrade(
@@ -129,12 +176,14 @@ class SqlStore(Store):
                 self.engine: Engine | None = create_engine(target)
             except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
                 raise StoreError(
-                    reason=f"cannot open {mask_url(target)}: {exc}", hint="Check the database URL."
+                    reason=f"cannot open {mask_url(target)}: {exc}", hint=_url_hint(target)
                 ) from None
         elif isinstance(target, Engine):
             self.engine = target
         else:
             self.engine = None
+        if not migrate:
+            self._check_schema(target, prefix=prefix, schema=schema)
         if migrate:
             try:
                 upgrade(
@@ -150,6 +199,52 @@ class SqlStore(Store):
                     reason=f"cannot use {where}: {exc.orig}",
                     hint="Check that the database is reachable.",
                 ) from None
+
+    def _check_schema(
+        self, target: str | Engine | Connection, *, prefix: str, schema: str | None
+    ) -> None:
+        """Without migrations the store's tables must be there already: a SQLite file
+        that does not exist is not created, and a database without the tables is a
+        :class:`StoreError` that says how to create them (never a driver's "no such
+        table" at the first read)."""
+        where = mask_url(target) if isinstance(target, str) else "the database"
+        if isinstance(target, str):
+            parsed = sa.engine.make_url(target)
+            path = parsed.database or ""
+            if (
+                parsed.get_backend_name() == "sqlite"
+                and path not in ("", ":memory:")
+                and not path.startswith("file:")
+                and not Path(path).exists()
+            ):
+                self.dispose()
+                raise StoreError(
+                    reason=f"there is no database file {path}",
+                    hint="Check the URL; with migrate=True (the default), or after "
+                    "'choice-workflow db upgrade', the file is created.",
+                )
+        name, owner = self.tables.events.name, self.tables.schema
+        try:
+            if self._connection is not None:
+                present = sa.inspect(self._connection).has_table(name, schema=owner)
+            else:
+                with self._engine.connect() as conn:
+                    present = sa.inspect(conn).has_table(name, schema=owner)
+        except sa.exc.OperationalError as exc:
+            self.dispose()
+            raise StoreError(
+                reason=f"cannot use {where}: {exc.orig}",
+                hint="Check that the database is reachable.",
+            ) from None
+        if not present:
+            self.dispose()
+            raise StoreError(
+                reason=f"{where} holds no choice_workflow tables"
+                + (f" with the prefix {prefix!r}" if prefix else "")
+                + (f" in the schema {schema!r}" if schema else ""),
+                hint="Create them with 'choice-workflow db upgrade' (or SqlStore(..., "
+                "migrate=True)); check prefix= and schema=.",
+            )
 
     @property
     def _engine(self) -> Engine:
