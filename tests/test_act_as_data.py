@@ -184,3 +184,14 @@ def test_the_second_judge_agrees_with_verify_on_a_forgery(
 
 def _has(findings: list[Finding], kind: Kind, cite: str) -> bool:
     return any(f.kind is kind and (not cite or cite in f.cites) for f in findings)
+
+
+def test_the_rules_of_a_log_whose_rules_were_forged_are_refused(tmp_path: Path) -> None:
+    text = (DATA / "log-v1.jsonl").read_bytes()
+    forged = text.replace(b'"max_award":"50000.00"', b'"max_award":"90000.00"', 1)
+    assert forged != text
+    path = tmp_path / "forged.jsonl"
+    path.write_bytes(forged)
+    result = CliRunner().invoke(cli, ["rules", "--log", str(path), "--json"])
+    assert 2 == result.exit_code, result.output
+    assert "do not match their fingerprint" in result.output

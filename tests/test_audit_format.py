@@ -10,16 +10,18 @@ from __future__ import annotations
 import io
 import json
 import re
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pendulum
 import pytest
 from click.testing import CliRunner
 
 from choice_workflow import Actor, Role
-from choice_workflow.audit import Kind, export_log, verify
+from choice_workflow.audit import Kind, LogFormatError, export_log, read_lines, verify
 from choice_workflow.audit.jsonl import HEADER
 from choice_workflow.cli import cli
 from choice_workflow.demo import simulate
@@ -428,3 +430,133 @@ def test_the_pages_verifier_and_verify_agree_on_every_mutation(
         if not (ours and theirs):
             disagree[name] = (ours, theirs)
     assert {} == disagree
+
+
+# -- what the review of this page found ---------------------------------------------------
+
+
+def test_every_deletion_of_one_event_yields_at_most_three_findings(tmp_path: Path) -> None:
+    program = simulate(3)
+    program.seal(Actor("nightly", Role.SYSTEM))
+    lines = _lines(_exported_of(program))
+    path = tmp_path / "deleted.jsonl"
+    counts = {}
+    for i in range(1, len(lines)):
+        path.write_bytes(_joined(lines[:i] + lines[i + 1 :]))
+        findings = verify(path).findings
+        counts[i] = len(findings)
+        # Whatever follows from the deletion says what it follows from.
+        assert all(f.cause is None or f.cause < len(findings) for f in findings)
+    assert {} == {i: n for i, n in counts.items() if n > 3}
+    # Only the last seal can go unseen: with no published root, nothing covers it.
+    assert [len(lines) - 1] == [i for i, n in counts.items() if n == 0]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda r: r["payload"].__setitem__("cycle", 1.0), "float"),
+        (_set("schema_version", 9), "schema_version 9 of Applied is not one the format has"),
+        (_set("actor_role", "mayor"), "actor_role 'mayor' is not one of the roles"),
+    ],
+    ids=["a float", "an unknown schema version", "a role not in the list"],
+)
+def test_more_of_what_the_format_forbids(
+    log: bytes, tmp_path: Path, change: Callable[[dict[str, Any]], None], words: str
+) -> None:
+    path = tmp_path / "rewritten.jsonl"
+    path.write_bytes(_rewritten(log, "Applied", change))
+    findings = verify(path).findings
+    assert Kind.MALFORMED is findings[0].kind
+    assert words in findings[0].message
+
+
+def test_a_stream_id_of_no_form_is_malformed(log: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "rewritten.jsonl"
+    path.write_bytes(_rewritten(log, "CycleOpened", _set("stream_id", "cycle:one")))
+    assert any("stream_id 'cycle:one'" in f.message for f in verify(path).findings)
+
+
+def test_spaces_around_the_record_key_are_a_damaged_line(log: bytes, tmp_path: Path) -> None:
+    lines, i = _lines(log), _middle(log)
+    lines[i] = lines[i].replace(b',"record":', b', "record" : ', 1)
+    path = tmp_path / "spaced.jsonl"
+    path.write_bytes(_joined(lines))
+    assert [(Kind.DAMAGED_LINE, i + 1)] == [(f.kind, f.line) for f in verify(path).findings]
+    with pytest.raises(LogFormatError, match=f"line {i + 1} is not in canonical form"):
+        list(read_lines(path))
+
+
+def test_an_unreadable_line_is_the_cause_of_what_its_loss_leaves_unjudged(
+    log: bytes, tmp_path: Path
+) -> None:
+    lines = _lines(log)
+    records = _records(log)
+    grant = _longest_grant(records)
+    i = _stream_positions(records, grant)[3] + 1
+    cut = lines[i].index(b',"record":') + len(b',"record":')
+    lines[i] = lines[i][:cut] + lines[i][cut:].replace(b'"type":"', b'"type":', 1)  # broken JSON
+    path = tmp_path / "unreadable.jsonl"
+    path.write_bytes(_joined(lines))
+    findings = verify(path).findings
+    assert [Kind.MALFORMED, Kind.NOT_JUDGED] == [f.kind for f in findings]
+    assert [None, 0] == [f.cause for f in findings]
+
+
+def test_a_line_repeated_is_one_finding_and_cuts_nothing(log: bytes, tmp_path: Path) -> None:
+    lines, i = _lines(log), _middle(log)
+    path = tmp_path / "twice.jsonl"
+    path.write_bytes(_joined([*lines[: i + 1], lines[i], *lines[i + 1 :]]))
+    assert [(Kind.DAMAGED_LINE, i + 2)] == [(f.kind, f.line) for f in verify(path).findings]
+
+
+def test_a_broken_program_stream_still_gives_the_rules_to_judge_by(
+    log: bytes, tmp_path: Path
+) -> None:
+    records = [json.loads(r) for r in _records(log)]
+    records[0]["version"] = 2  # the program's start, renumbered: its stream is cut
+    approval = next(r for r in records if r["type"] == "Approved")
+    approval["actor_role"] = "employer"
+    path = tmp_path / "program.jsonl"
+    path.write_bytes(render([_canonical(r) for r in records]))
+    kinds = {f.kind for f in verify(path).findings}
+    assert Kind.STREAM_GAP in kinds
+    assert Kind.NOT_PERMITTED in kinds
+
+
+def test_a_log_without_its_program_start_says_nothing_was_judged(
+    log: bytes, tmp_path: Path
+) -> None:
+    path = tmp_path / "headless.jsonl"
+    path.write_bytes(render(_records(log)[1:]))
+    findings = verify(path).findings
+    assert any(f.kind is Kind.NOT_JUDGED and "no program start" in f.message for f in findings), [
+        str(f) for f in findings
+    ]
+
+
+def _canonical(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_the_nested_instants_table_is_the_domains() -> None:
+    from choice_workflow.domain.application import Application
+    from choice_workflow.domain.employer import Employer
+    from choice_workflow.events.payloads import NESTED_INSTANTS
+
+    def instants(cls: type, prefix: str = "") -> set[str]:
+        found = set()
+        for field in attrs.fields(cls):
+            hints = typing.get_type_hints(cls)
+            kinds = [hints[field.name], *typing.get_args(hints[field.name])]
+            if any(k is pendulum.DateTime for k in kinds):
+                found.add(prefix + field.name)
+            for kind in kinds:
+                if attrs.has(kind):
+                    found |= instants(kind, f"{prefix}{field.name}.")
+        return found
+
+    employer = {f"employer.{p}" for p in instants(Employer)}
+    for key, paths in NESTED_INSTANTS.items():
+        assert employer == set(paths), key
+    assert set() == instants(Application)  # else its instants belong in the table too

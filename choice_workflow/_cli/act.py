@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import click
 
 from choice_workflow._cli.core import OK, json_option
 from choice_workflow._cli.output import Output
-from choice_workflow.audit import replay
+from choice_workflow.audit.jsonl import read_lines, read_record
 from choice_workflow.commands.catalog import act_document
+from choice_workflow.errors import ChoiceWorkflowError, LogFormatError
+from choice_workflow.events import EventType, canonical_json
 from choice_workflow.rules import Rules
 
 
@@ -30,10 +33,7 @@ def rules_command(log: Path | None, as_json: bool) -> int:
     output = Output(as_json)
     rules = Rules.illinois()
     if log is not None:
-        recorded = replay(log).rules
-        if recorded is None:
-            raise click.BadParameter(f"{log} records no program start", param_hint="--log")
-        rules = recorded
+        rules = _recorded_rules(log)
     document = act_document(rules)
     if output.as_json:
         output.emit(document)
@@ -59,3 +59,34 @@ def rules_command(log: Path | None, as_json: bool) -> int:
     )
     output.line(f"Rules fingerprint {document['fingerprint']}")
     return OK
+
+
+def _recorded_rules(log: Path) -> Rules:
+    """The Rules recorded at the log's start, read up to its first program start, and
+    only when they match their recorded fingerprint (forged Rules would make an outside
+    judge judge by them)."""
+    for line in read_lines(log, lenient=True):
+        if not line.record:
+            continue
+        try:
+            record, _ = read_record(line.record)
+        except LogFormatError:
+            continue
+        if record.get("type") != EventType.PROGRAM_STARTED:
+            continue
+        payload = record.get("payload")
+        recorded = payload.get("rules") if isinstance(payload, dict) else None
+        try:
+            digest = hashlib.sha256(canonical_json(recorded)).hexdigest()
+            rules = Rules.from_canonical(dict(recorded))  # type: ignore[arg-type]  # checked below
+        except (ChoiceWorkflowError, TypeError, ValueError) as exc:
+            raise click.BadParameter(
+                f"{log}: the recorded Rules cannot be read ({exc})", param_hint="--log"
+            ) from None
+        if not isinstance(payload, dict) or digest != payload.get("fingerprint"):
+            raise click.BadParameter(
+                f"{log}: the recorded Rules do not match their fingerprint (run verify)",
+                param_hint="--log",
+            )
+        return rules
+    raise click.BadParameter(f"{log} records no program start", param_hint="--log")

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from choice_workflow.audit.findings import Kind
 from choice_workflow.audit.integrity import Report
 from choice_workflow.commands.registry import Registry
@@ -23,6 +25,8 @@ from choice_workflow.domain.actors import Actor, Role
 from choice_workflow.domain.counties import CountyTable
 from choice_workflow.errors import ChoiceWorkflowError, InvalidInput, TransitionRefused
 from choice_workflow.events import (
+    CYCLE_STREAM_PREFIX,
+    EMPLOYER_STREAM_PREFIX,
     Event,
     format_instant,
     payloads,
@@ -53,10 +57,42 @@ class Conformance:
         self.judged = 0
         """How many recorded commands were decided again."""
 
-    def judge(self, item: Item, event: Event, state: ProjectionState, rules: Rules) -> Any:
-        """The findings of one event, judged against ``state`` (the log before it).
-        Returns the command recovered from the event (None when it was not judged), whose
-        decoded parts the fold then reuses."""
+    def judge(
+        self, item: Item, event: Event, state: ProjectionState, rules: Rules,
+        *, pending: list[Pending],
+    ) -> Any:  # fmt: skip
+        """The findings of one event, judged against ``state`` (the log before it),
+        appended to ``pending`` with what the judgement read: verify reports them once
+        the whole log is read, unless a break of a stream the judgement rests on (found
+        before or after it) explains them. Returns the command recovered from the event
+        (None when it was not judged), whose decoded parts the fold then reuses."""
+        found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+        def buffered(*args: Any, **kwargs: Any) -> int:
+            found.append((args, kwargs))
+            return 0
+
+        real = self._find
+        self._find = buffered
+        try:
+            command = self._judge(item, event, state, rules)
+            if found:
+                # What did the judgement read? Judged again (it is pure) through a view
+                # that notes it: only where there is something to report.
+                reads = _Reads(state, event.stream_id)
+                self._find = lambda *args, **kwargs: 0
+                self._judge(item, event, reads, rules, count=False)  # type: ignore[arg-type]  # a recording view
+                pending.append(
+                    Pending(item.position, frozenset(reads.streams), reads.all_grants,
+                            reads.everything, frozenset(reads.missing), tuple(found))
+                )  # fmt: skip
+        finally:
+            self._find = real
+        return command
+
+    def _judge(
+        self, item: Item, event: Event, state: ProjectionState, rules: Rules, *, count: bool = True
+    ) -> Any:
         spec = self.registry.by_event_type.get(event.type)
         if spec is None:
             if target_of(event.stream_id) is not Target.GRANT:  # the fold reports a grant's
@@ -87,7 +123,7 @@ class Conformance:
             or (grant is not None and grant.state not in row.sources)
         ):
             return None  # the fold reports the illegal transition
-        self.judged += 1
+        self.judged += count
         return self._decide(item, event, spec, role, state, rules)
 
     def _env(self, rules: Rules) -> Env:
@@ -220,3 +256,85 @@ def _plain(value: Any) -> Any:
 def _brief(value: Any) -> str:
     text = repr(_plain(value)) if value is not _ABSENT else "absent"
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+@attrs.frozen
+class Pending:
+    """The findings of one judgement, held until the whole log is read, with what the
+    judgement read (streams, every grant, anything at all) and which of those streams
+    the log did not have."""
+
+    position: int
+    streams: frozenset[str]
+    all_grants: bool
+    everything: bool
+    missing: frozenset[str]
+    found: tuple[tuple[tuple[Any, ...], dict[str, Any]], ...]
+    folded: str = ""
+    """The stream whose fold failed here (a finding of the fold, not of a judgement):
+    when the failure rests on a break, that stream's state rests on it from here on."""
+
+
+class _Reads:
+    """A view of the state that notes which streams a judgement reads, and which of
+    them the log does not have."""
+
+    def __init__(self, state: ProjectionState, own: str) -> None:
+        self._state = state
+        self._own = own
+        self.streams: set[str] = set()
+        self.missing: set[str] = set()
+        self.all_grants = False
+        self.everything = False
+
+    def _noted(self, stream: str, value: Any) -> Any:
+        self.streams.add(stream)
+        if value is None and stream != self._own:
+            self.missing.add(stream)
+        return value
+
+    def grant(self, grant_id: str) -> Any:
+        return self._noted(grant_id, self._state.grant(grant_id))
+
+    def application(self, grant_id: str) -> Any:
+        return self._noted(grant_id, self._state.application(grant_id))
+
+    def employer(self, employer_id: str) -> Any:
+        return self._noted(
+            f"{EMPLOYER_STREAM_PREFIX}{employer_id}", self._state.employer(employer_id)
+        )
+
+    def cycle(self, number: int, *, lock: bool = False) -> Any:
+        self.all_grants = True  # the ledger folds the cycle's grants
+        return self._noted(f"{CYCLE_STREAM_PREFIX}{number}", self._state.cycle(number, lock=lock))
+
+    def grants(self, *args: Any, **kwargs: Any) -> Any:
+        self.all_grants = True
+        return self._state.grants(*args, **kwargs)
+
+    def grants_of_employer(self, employer_id: str) -> Any:
+        self.all_grants = True
+        self.streams.add(f"{EMPLOYER_STREAM_PREFIX}{employer_id}")
+        return self._state.grants_of_employer(employer_id)
+
+    def stream(self, stream_id: str) -> Any:
+        self.streams.add(stream_id)
+        return self._state.stream(stream_id)
+
+    def stream_types(self, stream_id: str) -> Any:
+        self.streams.add(stream_id)
+        return self._state.stream_types(stream_id)
+
+    def stream_heads(self) -> Any:
+        self.all_grants = True
+        return self._state.stream_heads()
+
+    def lock_employer(self, employer_id: str) -> None:
+        self._state.lock_employer(employer_id)
+
+    def lock_for_seal(self) -> None:
+        self._state.lock_for_seal()
+
+    def __getattr__(self, name: str) -> Any:
+        self.everything = True  # a read model as a whole: it may rest on any stream
+        return getattr(self._state, name)

@@ -15,8 +15,9 @@ import json
 import re
 from typing import Any, Protocol
 
-from choice_workflow.audit.findings import Kind
+from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.record_rules import record_problems
+from choice_workflow.commands.spec import Target, target_of
 from choice_workflow.events import SEAL_STREAM, Event, EventType, canonical_json, parse_instant
 from choice_workflow.events.chain import GENESIS, head_leaf, link, merkle_root
 from choice_workflow.store.base import Item
@@ -62,9 +63,28 @@ class Integrity:
         its first such finding: what follows in that stream is not judged
         (:meth:`skipped`)."""
         self.unjudged: dict[str, tuple[int, int]] = {}
+        """Each broken stream's first version not judged, and how many were not."""
         self.broke_here = False
         """Whether the event last checked is where its stream first broke."""
-        """Each broken stream's first version not judged, and how many were not."""
+        self.repeated = False
+        """Whether the event last checked is the head of its stream again (a line
+        repeated): reported, and read once."""
+        self.dependents: dict[int, int] = {}
+        """By the index of a break: how many commands of other streams that read what
+        the broken stream feeds were not judged."""
+        self.absent: dict[str, int] = {}
+        """Streams a judged command needed and the log does not have (an employer whose
+        only event is gone), with the first finding that met the absence."""
+        self.unruled_events = 0
+        self._lost: dict[str, tuple[int | None, str, int]] = {}
+        self._pending: int | None = None
+        self.positions: dict[str, int] = {}
+        """Each sound stream's last position."""
+        self.cut_after: dict[str, int] = {}
+        self.tainted: dict[str, tuple[int, int]] = {}
+        """Streams whose fold failed on a break elsewhere: from which position on their
+        state rests on it, and the break's finding."""
+        """Each cut stream's last sound position: what it lost lies after it."""
 
     def check(
         self, item: Item, event: Event, raw: dict[str, Any], *, canonical: bool = False
@@ -75,6 +95,14 @@ class Integrity:
         find = self._find
         stream = event.stream_id
         last_version, last_hash = self.heads.get(stream, (0, GENESIS))
+        self.repeated = event.version == last_version and item.hash == last_hash
+        if self.repeated:
+            if not item.damage:  # a damaged line said so already (its position)
+                find(
+                    Kind.DUPLICATE_VERSION, f"version {event.version} appears twice, the same record",
+                    event, item, (),
+                )  # fmt: skip
+            return False
         broken: list[tuple[Kind, str]] = []
         # The versions first: a missing event is the cause, the broken link its effect.
         if event.version == last_version:
@@ -93,14 +121,28 @@ class Integrity:
         # (a record changed in place) is not judged itself; the stream goes on from
         # the record as it stands.
         cuts = bool(broken) and broken[0][0] is not Kind.BROKEN_CHAIN
-        self.broke_here = cuts and stream not in self.cut
+        lost = self._lost.pop(stream, None)
+        if lost is None and self._pending is not None and broken:
+            lost, self._pending = (None, "", self._pending), None
+        if broken and lost is not None and self._explained(lost, event, item, last_version):
+            # The line before was this stream's and could not be read: the break is that
+            # line's finding already; the stream is cut from there.
+            broken, cuts = [], True
+            self.broke_here = stream not in self.cut
+            self.cut.setdefault(stream, lost[2])
+            self.cut_after.setdefault(stream, self.positions.get(stream, 0))
+        else:
+            self.broke_here = cuts and stream not in self.cut
         cause = self.cut.get(stream)
         for kind, message in broken:
             index = find(kind, message, event, item, (), cause=cause)
             if cuts and cause is None:
                 cause = index
                 self.cut[stream] = index
+                self.cut_after[stream] = self.positions.get(stream, 0)
         self.heads[event.stream_id] = (max(event.version, last_version), item.hash)
+        if stream not in self.cut:
+            self.positions[stream] = item.position
         if self.canonical and not canonical and item.record != _canonical(raw):
             find(Kind.MALFORMED, "the record is not in canonical form", event, item, ())
         problems = record_problems(raw)
@@ -114,6 +156,119 @@ class Integrity:
         if item.columns is not None:
             self._columns(item, event, raw, recorded)
         return linked
+
+    def lost(self, item: Item, index: int) -> None:
+        """A line whose record could not be read (finding ``index``): the stream and
+        version it names, where they can be seen, explain the break that follows."""
+        stream = _STREAM.search(item.record)
+        if stream is None:
+            self._pending = index  # no stream to be seen: the next one-event gap's cause
+            return
+        version = _VERSION.search(item.record)
+        self._lost[stream[1].decode("utf-8", "replace")] = (
+            int(version[1]) if version is not None and len(version[1]) < 19 else None,
+            item.hash,
+            index,
+        )
+
+    @staticmethod
+    def _explained(
+        lost: tuple[int | None, str, int], event: Event, item: Item, last_version: int
+    ) -> bool:
+        version, digest, _ = lost
+        if version is not None and version != last_version + 1:
+            return False
+        return event.version == last_version + 2 and (not digest or item.prev_hash == digest)
+
+    def cause_for(
+        self, streams: frozenset[str], all_grants: bool, position: int | None = None,
+        *, everything: bool = False,
+    ) -> int | None:  # fmt: skip
+        """The break (or absence) that makes a judgement at ``position`` reading
+        ``streams`` (and, with ``all_grants``, every grant: a cycle's ledger, the grants
+        of an employer; with ``everything``, any stream) unsound, as the index of its
+        finding; None: sound. A stream found broken later counts when what it lost may
+        lie before ``position``."""
+        for stream, index in self.cut.items():
+            if position is not None and position <= self.cut_after.get(stream, 0):
+                continue
+            if (
+                everything
+                or stream in streams
+                or (all_grants and target_of(stream) in (Target.GRANT, Target.CYCLE))
+            ):
+                return index
+        for stream, (after, index) in self.tainted.items():
+            if stream in streams and (position is None or position > after):
+                return index
+        for stream, index in self.absent.items():
+            if stream in streams:
+                return index
+        return None
+
+    def dependent(self, cause: int) -> None:
+        """Count a command of another stream not judged because of ``cause``."""
+        self.dependents[cause] = self.dependents.get(cause, 0) + 1
+
+    def unruled(self, event: Event) -> None:
+        """Count a command that cannot be judged: the log has no program start."""
+        self.unruled_events += 1
+
+    def summaries(self) -> list[Finding]:
+        """One ``not_judged`` finding per break that left anything unjudged (its own
+        stream's later events, commands of other streams that read it), and one when the
+        log has no program start, hence no Rules to judge by."""
+        found = []
+        for stream, index in self.cut.items():
+            first, n = self.unjudged.get(stream, (0, 0))
+            others = self.dependents.get(index, 0)
+            if not n and not others:
+                continue
+            parts = []
+            if n:
+                parts.append(
+                    f"{n} later event{'' if n == 1 else 's'} of stream {stream} (from version "
+                    f"{first} on)"
+                )
+            if others:
+                parts.append(
+                    f"{others} command{'' if others == 1 else 's'} of other streams that read "
+                    "what it feeds"
+                )
+            found.append(
+                Finding(
+                    Kind.NOT_JUDGED,
+                    f"{' and '.join(parts)} {'was' if n + others == 1 else 'were'} not judged: "
+                    "the stream broke before (the cause)",
+                    stream,
+                    first,
+                    cause=index,
+                )
+            )
+        for stream, index in self.absent.items():
+            others = self.dependents.get(index, 0)
+            if others:
+                found.append(
+                    Finding(
+                        Kind.NOT_JUDGED,
+                        f"{others} more command{'' if others == 1 else 's'} that need "
+                        f"{stream}, which the log does not have, "
+                        f"{'was' if others == 1 else 'were'} not judged (the cause)",
+                        stream,
+                        cause=index,
+                    )
+                )
+        if self.unruled_events:
+            found.append(
+                Finding(
+                    Kind.NOT_JUDGED,
+                    f"the log has no program start: {self.unruled_events} commands were not "
+                    "judged (no Rules to judge them by)",
+                    "program",
+                    cites=("99",),
+                )
+            )
+        return found
 
     def skipped(self, event: Event) -> None:
         """Count an event after the break of its stream (neither it nor the event that
@@ -212,13 +367,25 @@ class Integrity:
                 (),
             )
             return
-        if recorded != actual:
-            differ = sorted({s for s, _, _ in set(recorded) ^ set(actual)})
+        if recorded != actual and sorted(recorded) == actual:
             self._find(
+                Kind.SEAL_MISMATCH,
+                "the seal's heads are those of the log, but not sorted by stream id",
+                event, item, (),
+            )  # fmt: skip
+        elif recorded != actual:
+            differ = sorted({s for s, _, _ in set(recorded) ^ set(actual)})
+            index = self._find(
                 Kind.SEAL_MISMATCH,
                 f"the seal's heads differ from the log for {', '.join(differ[:5])}",
                 event, item, (),
             )  # fmt: skip
+            for stream in differ:
+                # Events the seal covers are not in the log (or not as sealed): what read
+                # those streams before the seal rests on what is lost.
+                if stream not in self.cut:
+                    self.cut[stream] = index
+                    self.cut_after[stream] = self.positions.get(stream, 0)
         if merkle_root([head_leaf(*h) for h in recorded]).hex() != root:
             self._find(
                 Kind.SEAL_MISMATCH, "the seal's root does not match its heads", event, item, ()
@@ -228,6 +395,8 @@ class Integrity:
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_STREAM = re.compile(rb'"stream_id":"((?:[^"\\]|\\.){1,200})"')
+_VERSION = re.compile(rb'"version":([0-9]{1,30})')
 
 
 def _heads(heads: object) -> list[tuple[str, int, str]] | None:

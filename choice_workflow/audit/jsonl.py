@@ -11,7 +11,9 @@ read one at a time, the envelope of each line must be canonical JSON with increa
 positions, and a record that would break a JSON reader (too deep, NaN, a surrogate) is
 refused before any reader gets it; :func:`parse_record` reads a record as strict JSON
 (UTF-8, no duplicate keys, no NaN or infinities, bounded nesting and numbers). Hostile
-input is a :class:`LogFormatError`, never another exception.
+input is a :class:`LogFormatError`, never another exception; read leniently (verify),
+a damaged line is a line with its damage instead, and only a file that is not JSON
+Lines at all is refused.
 """
 
 from __future__ import annotations
@@ -138,6 +140,7 @@ def _read(handle: IO[bytes], lenient: bool) -> Iterator[RawLine]:
     line_no = 1
     last_position = 0
     pending: bytes | None = None
+    carried: list[str] = []
     if first.rstrip(b"\n") != HEADER.rstrip(b"\n"):
         if not lenient or not _json_object(first):
             raise LogFormatError(
@@ -147,8 +150,8 @@ def _read(handle: IO[bytes], lenient: bool) -> Iterator[RawLine]:
         if first.rstrip(b"\r\n") == HEADER.rstrip(b"\n"):
             yield _damaged(1, ["line 1 ends with CR LF, not LF"])
         elif first.startswith(b'{"hash"') or b'"record"' in first:
-            yield _damaged(1, ["line 1 is not the log header (the header is missing)"])
-            pending = first  # an event line: read it as one
+            carried = ["line 1 is not the log header (the header is missing)"]
+            pending = first  # an event line: read it as one, the missing header its damage
             line_no = 0
         else:
             yield _damaged(1, ["line 1 is not the choice_workflow log header"])
@@ -162,7 +165,7 @@ def _read(handle: IO[bytes], lenient: bool) -> Iterator[RawLine]:
         if not line:
             return
         line_no += 1
-        damage = []
+        damage, carried = carried, []
         if len(line) > MAX_LINE:
             problem(
                 f"line {line_no} is longer than {MAX_LINE} bytes",
@@ -221,12 +224,12 @@ def _json_object(line: bytes) -> bool:
         return False
 
 
-_LOOSE_RECORD_KEY = re.compile(rb',\s*"record"\s*:\s*')
+_LOOSE_RECORD_KEY = re.compile(rb',[ \t\r\n]*"record"[ \t\r\n]*:[ \t\r\n]*')
 
 
 def _parse(line: bytes, line_no: int, problem: Callable[[str, str], None]) -> RawLine:
     fast = _EVENT_LINE.match(line)
-    if fast is not None and line.endswith(b"}"):  # the canonical envelope
+    if fast is not None and line.endswith(b"}}"):  # the canonical envelope
         position = int(fast[2])
         if position < 1 << 62:
             return RawLine(
@@ -244,7 +247,7 @@ def _parse(line: bytes, line_no: int, problem: Callable[[str, str], None]) -> Ra
 
     cut = line.find(_RECORD_KEY)
     key_length = len(_RECORD_KEY)
-    stripped = line.strip()
+    stripped = line.strip(_JSON_SPACE)
     if cut < 0:
         loose = _LOOSE_RECORD_KEY.search(line)
         if loose is not None:
@@ -285,11 +288,12 @@ def _parse(line: bytes, line_no: int, problem: Callable[[str, str], None]) -> Ra
             note(f"line {line_no}: hashes must be 64 lowercase hex digits", "The file is damaged.")
         hashes.append(value.lower())
     prev, digest = hashes
-    record = line[cut + key_length :].rstrip()[:-1].rstrip()
+    record = line[cut + key_length :].rstrip(_JSON_SPACE)[:-1].rstrip(_JSON_SPACE)
     if noted:
         pass  # the line's damage is said already
     elif (
         envelope != _canonical_envelope(digest, position, prev)
+        or key_length != len(_RECORD_KEY)
         or len(record) != len(line) - cut - key_length - 1
     ):
         problem(
@@ -300,6 +304,8 @@ def _parse(line: bytes, line_no: int, problem: Callable[[str, str], None]) -> Ra
 
 
 _HEX = frozenset("0123456789abcdef")
+_JSON_SPACE = b" \t\r\n"
+"""JSON's whitespace (``bytes.strip()`` would take form feeds and vertical tabs too)."""
 
 
 def _canonical_envelope(digest: str, position: int, prev_hash: str) -> bytes:

@@ -9,10 +9,10 @@ every hash valid; these rules still hold the record to the one form the library 
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
+from choice_workflow.domain.actors import Role
 from choice_workflow.events import payloads
 
 __all__ = ["RECORD_KEYS", "record_problems"]
@@ -52,7 +52,17 @@ def record_problems(raw: dict[str, Any]) -> list[str]:
         value = raw.get(key)
         if key in raw and not _is_instant(value):
             found.append(f"{key} must be UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ, not {_shown(value)}")
+    role = raw.get("actor_role")
+    if type(role) is str and role not in _ROLES:
+        found.append(f"actor_role {role[:40]!r} is not one of the roles")
+    stream = raw.get("stream_id")
+    if type(stream) is str:
+        wrong = _stream_problem(stream)
+        if wrong is not None:
+            found.append(wrong)
     payload = raw.get("payload")
+    if type(payload) is dict and _floats(payload):
+        found.append("the payload holds a number with a fraction or an exponent (a float)")
     if "payload" in raw and type(payload) is not dict:
         found.append(f"payload must be an object, not {_shown(payload)}")
     elif type(payload) is dict and type(raw.get("type")) is str:
@@ -63,7 +73,9 @@ def record_problems(raw: dict[str, Any]) -> list[str]:
 
 
 def _payload_problems(event_type: str, version: int, payload: dict[str, Any]) -> list[str]:
-    instants, amounts = _kinds(event_type, version)
+    if event_type in _TYPES and (event_type, version) not in _KINDS:
+        return [f"schema_version {version} of {event_type} is not one the format has"]
+    instants, amounts = _KINDS.get((event_type, version), ((), ()))
     found = []
     for name in instants:
         value = payload.get(name)
@@ -77,15 +89,46 @@ def _payload_problems(event_type: str, version: int, payload: dict[str, Any]) ->
     return found
 
 
-@functools.cache
-def _kinds(event_type: str, version: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The payload fields of an event type and schema version that hold instants and
-    amounts (none for a type or version the library does not know: verify reports it
-    elsewhere)."""
-    return (
-        payloads.fields_of_kind(event_type, payloads.INSTANT, version),
-        payloads.fields_of_kind(event_type, payloads.AMOUNT, version),
+_KINDS: dict[tuple[str, int], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    key: (
+        payloads.fields_of_kind(key[0], payloads.INSTANT, key[1]),
+        payloads.fields_of_kind(key[0], payloads.AMOUNT, key[1]),
     )
+    for key in payloads.PAYLOADS
+}
+"""Per event type and schema version, the payload fields that hold instants and
+amounts (computed once: a hostile log's made-up types add nothing)."""
+_TYPES = frozenset(t for t, _ in payloads.PAYLOADS)
+_ROLES = frozenset(r.value for r in Role)
+_SPECIAL_STREAMS = ("program", "seal", "security")
+_CYCLE = re.compile(r"cycle:[1-9][0-9]{0,8}")
+
+
+def _stream_problem(stream: str) -> str | None:
+    """The stream id forms of the format: ``program``, ``seal``, ``security``,
+    ``employer:<id>``, ``cycle:<n>``, or a grant's id."""
+    if stream in _SPECIAL_STREAMS:
+        return None
+    if stream.startswith("cycle:"):
+        return None if _CYCLE.fullmatch(stream) else f"stream_id {stream[:40]!r} is no cycle's"
+    if stream.startswith("employer:"):
+        return None if len(stream) > len("employer:") else "stream_id 'employer:' names no employer"
+    return None if stream else "stream_id is empty"
+
+
+def _floats(value: Any) -> bool:
+    """Whether a float is anywhere in ``value`` (iteratively)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        kind = type(item)
+        if kind is float:
+            return True
+        if kind is dict:
+            todo.extend(item.values())
+        elif kind is list:
+            todo.extend(item)
+    return False
 
 
 def _is_instant(value: object) -> bool:

@@ -112,7 +112,7 @@ def parse_record(record: bytes) -> dict[str, Any]:
             raise LogFormatError(
                 reason=f"the record {hazard}", hint="The file is damaged."
             ) from None
-        if isinstance(exc, RecursionError):  # pragma: no cover - _hazard names it first
+        if isinstance(exc, RecursionError):  # pragma: no cover - hazard_of names it first
             raise LogFormatError(
                 reason="the record nests too deep", hint="The file is damaged."
             ) from None
@@ -133,7 +133,7 @@ def parse_record(record: bytes) -> dict[str, Any]:
 
 
 def _surrogate(record: bytes) -> str | None:
-    """The surrogate hazards of :func:`_hazard`, or None."""
+    """The surrogate hazards of :func:`hazard_of`, or None."""
     if b"\\u" in record and _SURROGATE_ESCAPE.search(record) is not None:
         return "escapes a UTF-16 surrogate"
     if b"\xed" in record and _ENCODED_SURROGATE.search(record) is not None:
@@ -167,7 +167,7 @@ def hazard_of(record: bytes) -> str | None:
     the log meets these as exceptions of its own, so :func:`read_lines` refuses them
     before any reader does. A regular expression pass over the record, outside its
     strings: exact for a record that is JSON; on broken JSON it may see what is not
-    there, so a hazard counts only in a record that reads (:func:`_readable`).
+    there, so a hazard counts only in a record that reads (:func:`readable`).
     """
     found = _surrogate(record)
     if found is not None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from choice_workflow.audit.conformance import Conformance
+from choice_workflow.audit.conformance import Conformance, Pending
 from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.integrity import Integrity
 from choice_workflow.audit.jsonl import read_lines, read_record
@@ -179,9 +179,10 @@ def _compare(
                     0 if mine is None else mine.version,
                 )
             )
-    if any(target_of(s) in (Target.GRANT, Target.CYCLE) for s in cut):
-        return found  # the cycles and awards fold the grants' events
-    for number in sorted(cycles):
+    # The cycles and the awards fold the grants' events: not compared after a break of
+    # a grant or a cycle (the employers and applications are, stream by stream).
+    ledgers = not any(target_of(s) in (Target.GRANT, Target.CYCLE) for s in cut)
+    for number in sorted(cycles) if ledgers else ():
         if state.cycles.get(number) != cycles[number]:
             found.append(
                 Finding(
@@ -210,7 +211,7 @@ def _compare(
                     cites=("15(b)",),
                 )
             )
-    if dict(rows.awards) != state.awards:
+    if ledgers and dict(rows.awards) != state.awards:
         differ = sorted(set(rows.awards.items()) ^ set(state.awards.items()))
         found.append(
             Finding(
@@ -254,22 +255,14 @@ class _Pass:
         self.projector: Projector | None = None
         self.events = 0
         self.corrections: list[CorrectionNote] = []
+        self.pending: list[Pending] = []
+        """The Act's findings, held until the whole log is read (:meth:`_settle`)."""
 
     def run(self, items: Iterable[Item]) -> Report:
         for item in items:
             self._one(item)
-        for stream, (first, n) in self.integrity.unjudged.items():
-            self.findings.append(
-                Finding(
-                    Kind.NOT_JUDGED,
-                    f"{n} later event{'' if n == 1 else 's'} of stream {stream} (from version "
-                    f"{first} on) {'was' if n == 1 else 'were'} not judged: the stream broke "
-                    "before (the cause)",
-                    stream,
-                    first,
-                    cause=self.integrity.cut[stream],
-                )
-            )
+        self._settle()
+        self.findings += self.integrity.summaries()
         return Report(
             grants=dict(self.state.grant_map),
             findings=tuple(self.findings),
@@ -295,7 +288,9 @@ class _Pass:
         return len(self.findings) - 1
 
     def _one(self, item: Item) -> None:
+        damaged = None
         if item.damage:  # one finding per line, whatever is wrong with it
+            damaged = len(self.findings)
             self.findings.append(
                 Finding(
                     Kind.DAMAGED_LINE,
@@ -305,12 +300,15 @@ class _Pass:
                 )
             )
         if item.damage and not item.record:
+            if self.check and damaged is not None:
+                self.integrity.lost(item, damaged)
             return  # nothing of the line could be read
         try:
             raw, canonical = read_record(item.record)  # strict: duplicates, NaN, depth refused
             event = event_from_record(raw)
         except _UNREADABLE as exc:
             if self.check:
+                index = len(self.findings)
                 self.findings.append(
                     Finding(
                         Kind.MALFORMED,
@@ -319,6 +317,7 @@ class _Pass:
                         line=item.line,
                     )
                 )
+                self.integrity.lost(item, index)
             return
         if self.as_of_us is not None and to_us(event.recorded_at) > self.as_of_us:
             return
@@ -326,25 +325,67 @@ class _Pass:
         linked = True
         if self.check:
             linked = self.integrity.check(item, event, raw, canonical=canonical)
+            if self.integrity.repeated:
+                return  # the same event twice: reported, read once
             if event.stream_id == SEAL_STREAM:
                 self.integrity.seal(item, event, check=True)
             self.integrity.rules(item, event)
-            if event.stream_id in self.integrity.cut:
-                # The state this event follows is not the log's: judging or folding it
-                # would report the break again at every later event.
-                if not self.integrity.broke_here:
-                    self.integrity.skipped(event)
-                self.state.observe(event, item.hash)
-                return
         elif event.stream_id == SEAL_STREAM:
             self.integrity.seal(item, event, check=False)
         if event.type == EventType.PROGRAM_STARTED and self.rules is None:
-            self._start(item, event)
+            self._start(item, event)  # the Rules, even from a broken program stream
+        if self.check and event.stream_id in self.integrity.cut:
+            # The state this event follows is not the log's: judging or folding it
+            # would report the break again at every later event.
+            if not self.integrity.broke_here:
+                self.integrity.skipped(event)
+            self.state.observe(event, item.hash)
+            return
         command = None
-        if self.check and self.guards and self.rules is not None and linked:
-            command = self.conformance.judge(item, event, self.state, self.rules)
+        if self.check and self.guards and linked:
+            if self.rules is None:
+                self.integrity.unruled(event)
+            else:
+                command = self.conformance.judge(
+                    item, event, self.state, self.rules, pending=self.pending
+                )
         self.state.observe(event, item.hash)
         self._fold(item, event, decoded_of(command))
+
+    def _settle(self) -> None:
+        """Report each held judgement's findings, unless a break of what it read (found
+        before it or after it) explains them: then it counts as not judged, under the
+        break. The first judgement that needed a stream the log does not have is
+        reported; the later ones count under it."""
+        integrity = self.integrity
+        for held in self.pending:
+            cause = integrity.cause_for(
+                held.streams, held.all_grants, held.position, everything=held.everything
+            )
+            if cause is not None:
+                integrity.dependent(cause)
+                if held.folded:
+                    integrity.tainted.setdefault(held.folded, (held.position, cause))
+                continue
+            first = len(self.findings)
+            for args, kwargs in held.found:
+                self._find(*args, **kwargs)
+            for stream in held.missing:
+                integrity.absent.setdefault(stream, first)
+        self.pending = []
+
+    def _hold(
+        self, item: Item, event: Event, kind: Kind, message: str, cites: tuple[str, ...]
+    ) -> None:
+        """A finding of the fold, held like a judgement's: it may rest on any stream."""
+        if not self.check:
+            return
+        found: tuple[tuple[tuple[Any, ...], dict[str, Any]], ...] = (
+            ((kind, message, event, item, cites), {}),
+        )
+        self.pending.append(
+            Pending(item.position, frozenset(), True, True, frozenset(), found, event.stream_id)
+        )
 
     def _start(self, item: Item, event: Event) -> None:
         try:
@@ -370,12 +411,13 @@ class _Pass:
         try:
             projected = projector.apply(event, self.state, known=known)
         except TransitionRefused as refused:
-            if self.check:
-                for problem in refused.problems:
-                    self._find(Kind.GUARD_FAILED, problem.reason, event, item, problem.cites)
+            for problem in refused.problems:
+                self._hold(item, event, Kind.GUARD_FAILED, problem.reason, problem.cites)
             return
         except (IllegalHistory, *_UNREADABLE) as exc:
-            if kind == "grants":
+            if kind == "grants" and self.check:
+                self._hold(item, event, Kind.ILLEGAL_TRANSITION, str(exc), ())
+            elif kind == "grants":
                 self._find(Kind.ILLEGAL_TRANSITION, str(exc), event, item)
             elif self.check:
                 self._find(Kind.MALFORMED, f"unreadable {kind[:-1]} event: {exc}", event, item)
@@ -386,9 +428,9 @@ class _Pass:
                 self._note(item, event)
         cycle = projected.cycle
         if self.check and cycle is not None and not cycle.balanced():
-            self._find(
-                Kind.GUARD_FAILED, f"cycle {cycle.number} would hold more than its appropriation",
-                event, item, ("15(a)",),
+            self._hold(
+                item, event, Kind.GUARD_FAILED,
+                f"cycle {cycle.number} would hold more than its appropriation", ("15(a)",),
             )  # fmt: skip
 
     def _note(self, item: Item, event: Event) -> None:
