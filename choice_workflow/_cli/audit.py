@@ -33,7 +33,7 @@ from choice_workflow._cli.output import (
     states_table,
 )
 from choice_workflow.audit import Item, Report, export_log, import_log, replay, verify
-from choice_workflow.store.sql import SqlStore, StoreError, drop_schema
+from choice_workflow.store.sql import SqlStore, StoreError, drop_schema, missing_sqlite_file
 from choice_workflow.store.urls import mask_url
 
 LOG_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
@@ -291,14 +291,7 @@ def import_command(
 def _what_exists(url: str, *, prefix: str, schema: str | None) -> str:
     """``"file"``: a SQLite file that does not exist yet; ``"tables"``: a database
     without the store's tables; ``"store"``: the store is there already."""
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if (
-        parsed.get_backend_name() == "sqlite"
-        and database not in ("", ":memory:")
-        and not database.startswith("file:")
-        and not Path(database).exists()
-    ):
+    if missing_sqlite_file(url) is not None:
         return "file"
     try:
         SqlStore(url, prefix=prefix, schema=schema, migrate=False).dispose()

@@ -16,7 +16,6 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from choice_workflow.errors import ChoiceWorkflowError
-from choice_workflow.store.sql import SqlStore, StoreError
+from choice_workflow.store.sql import SqlStore, StoreError, missing_sqlite_file
 from choice_workflow.store.urls import mask_url
 
 OK = 0
@@ -297,13 +296,8 @@ def need_db(db: str | None) -> str:
 
 
 def _check_sqlite_file(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return
-    database = parsed.database or ""
-    if database in ("", ":memory:") or database.startswith("file:"):
-        return
-    if not Path(database).exists():
+    database = missing_sqlite_file(url)
+    if database is not None:
         raise InputError(f"no database file {database} (check --db; this command creates none)")
 
 

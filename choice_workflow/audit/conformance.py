@@ -143,6 +143,14 @@ class Conformance:
             return True
         return False
 
+    def _unjudgeable(self, item: Item, event: Event, spec: CommandSpec, exc: Exception) -> None:
+        """A recorded command that cannot be decided again: its payload is not of its
+        class (said so), or else what failed is named."""
+        if not self._not_of_its_class(item, event, spec):
+            self._find(
+                Kind.MALFORMED, f"the recorded command cannot be judged: {exc!r}", event, item, ()
+            )
+
     def _decide(
         self, item: Item, event: Event, spec: CommandSpec, role: Role, state: ProjectionState,
         rules: Rules,
@@ -156,14 +164,7 @@ class Conformance:
             )
             context = spec.load(command, current, state, self._env(rules), actor)
         except _READ_ERRORS as exc:
-            if not self._not_of_its_class(item, event, spec):
-                self._find(
-                    Kind.MALFORMED,
-                    f"the recorded command cannot be judged: {exc!r}",
-                    event,
-                    item,
-                    (),
-                )
+            self._unjudgeable(item, event, spec, exc)
             return None
         if spec.permission is not None:
             denied = spec.permission(actor, command, current, context)
@@ -181,14 +182,7 @@ class Conformance:
                 self._find(Kind.GUARD_FAILED, refused.reason, event, item, refused.cites)
             return command
         except _READ_ERRORS as exc:
-            if not self._not_of_its_class(item, event, spec):
-                self._find(
-                    Kind.MALFORMED,
-                    f"the recorded command cannot be judged: {exc!r}",
-                    event,
-                    item,
-                    (),
-                )
+            self._unjudgeable(item, event, spec, exc)
             return command
         if emit.occurred_at is None and event.occurred_at < event.recorded_at:
             self._find(

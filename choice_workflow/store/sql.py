@@ -46,6 +46,7 @@ __all__ = [
     "create_engine",
     "database_url",
     "drop_schema",
+    "missing_sqlite_file",
     "upgrade",
 ]
 
@@ -92,6 +93,21 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
         sa_event.listen(engine, "connect", _sqlite_pragmas)
         sa_event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of the SQLite file ``url`` names when that file does not exist (opening
+    it would create it); None for any other URL, or a file that is there."""
+    parsed = sa.engine.make_url(url)
+    path = parsed.database or ""
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and path not in ("", ":memory:")
+        and not path.startswith("file:")
+        and not Path(path).exists()
+    ):
+        return path
+    return None
 
 
 def drop_schema(url: str, *, prefix: str = "", schema: str | None = None) -> None:
@@ -209,14 +225,8 @@ class SqlStore(Store):
         table" at the first read)."""
         where = mask_url(target) if isinstance(target, str) else "the database"
         if isinstance(target, str):
-            parsed = sa.engine.make_url(target)
-            path = parsed.database or ""
-            if (
-                parsed.get_backend_name() == "sqlite"
-                and path not in ("", ":memory:")
-                and not path.startswith("file:")
-                and not Path(path).exists()
-            ):
+            path = missing_sqlite_file(target)
+            if path is not None:
                 self.dispose()
                 raise StoreError(
                     reason=f"there is no database file {path}",
