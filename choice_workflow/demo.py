@@ -6,7 +6,8 @@ The simulation itself is :func:`choice_workflow.simulate.simulate` (re-exported 
 
 from __future__ import annotations
 
-import sys
+import argparse
+import shutil
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,20 +23,69 @@ from choice_workflow.store.sql import SqlStore
 
 __all__ = ["main", "simulate"]
 
+MANIFEST = ".choice_workflow-demo"
+"""The list, in the output directory, of what the last demo wrote there: a new run
+removes exactly that first, and nothing else."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m choice_workflow.demo",
+        description="Simulate a seeded grant program on SQLite, seal it, export its log, "
+        "write the 20(b) report and a records package, and verify the database and the "
+        "export (exit 1 on any finding).",
+    )
+    parser.add_argument(
+        "employers", nargs="?", type=_employers, default=ILLINOIS_PROGRAMS,
+        help=f"employers in cycle 1 (default {ILLINOIS_PROGRAMS}, as in Illinois in 2025)",
+    )  # fmt: skip
+    parser.add_argument(
+        "out", nargs="?", type=Path, default=Path("demo-output"),
+        help="the output directory (default demo-output/)",
+    )  # fmt: skip
+    return parser
+
+
+def _employers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("give at least 1 employer")
+    return value
+
+
+def _clear(out: Path) -> None:
+    """Remove what the last demo wrote into ``out`` (its manifest says what)."""
+    manifest = out / MANIFEST
+    if manifest.is_file():
+        for name in manifest.read_text(encoding="utf-8").splitlines():
+            path = out / name
+            if name and path.resolve().is_relative_to(out.resolve()):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+        manifest.unlink()
+    for leftover in out.glob("choice_workflow.sqlite*"):
+        leftover.unlink()
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo and print its summary; exit 1 on any finding.
 
     Arguments: ``[EMPLOYERS] [OUTPUT_DIR]`` (59 employers, as in Illinois in 2025, into
-    ``demo-output/``).
+    ``demo-output/``). Run again, it replaces what it wrote before.
     """
-    args = list(sys.argv[1:] if argv is None else argv)
-    employers = int(args[0]) if args else ILLINOIS_PROGRAMS
-    out = Path(args[1] if len(args) > 1 else "demo-output")
+    args = _parser().parse_args(None if argv is None else list(argv))
+    employers: int = args.employers
+    out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    _clear(out)
+    written = ["choice_workflow.sqlite", "log.jsonl", "report.html"]
+    (out / MANIFEST).write_text("\n".join(written) + "\n", encoding="utf-8")
     database = out / "choice_workflow.sqlite"
-    for leftover in out.glob("choice_workflow.sqlite*"):
-        leftover.unlink()
     store = SqlStore(f"sqlite:///{database}")
     program = simulate(employers, store=store)
     root = program.seal(Actor("seal-demo", Role.SYSTEM))
@@ -53,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"report: {html} (Section 20(b), as of {program.clock.now().to_date_string()})")
     closed = [g for g in grants if g.state is State.CLOSED]
     if closed:
-        package = export_grant(program, closed[0].id, out / "records" / closed[0].id)
+        package_dir = out / "records" / closed[0].id
+        written.append(f"records/{closed[0].id}")
+        (out / MANIFEST).write_text("\n".join(written) + "\n", encoding="utf-8")
+        package = export_grant(program, closed[0].id, package_dir)
         print(
             f"records package (2 CFR 200.334): {package.directory}, {len(package.files)} files, "
             f"kept until {program.retention(closed[0].id).retain_until.to_date_string()}"  # type: ignore[union-attr]  # closed: set

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -952,3 +953,47 @@ def test_every_command_is_documented_with_its_exit_codes() -> None:
         section = page.split(f"## `choice-workflow {name}`", 1)[1].split("\n## ", 1)[0]
         assert "```console" in section, name
         assert "Exit codes" in section, name
+
+
+def test_verify_prints_findings_grouped_and_wrapped_between_words(
+    runner: CliRunner, log: Path
+) -> None:
+    flip_a_digit(log)
+    lines = log.read_bytes().split(b"\n")
+    lines.insert(3, b"")  # a damaged line too
+    log.write_bytes(b"\n".join(lines))
+    result = runner.invoke(
+        cli, ["verify", "--log", str(log)], catch_exceptions=False, terminal_width=80
+    )
+    assert 1 == result.exit_code
+    out = result.stdout.splitlines()
+    start = out.index(next(line for line in out if line.startswith("Findings of the log's")))
+    end = next(i for i, line in enumerate(out) if line.startswith("verify:"))
+    assert all(len(line) <= 80 for line in out[start:end])
+    assert any(line.startswith("checked: hash chains and versions") for line in out)
+    assert re.search(r"\d+ findings? \(\d+ of the log's integrity", result.stdout)
+
+
+def test_findings_are_wrapped_only_between_words() -> None:
+    from choice_workflow.audit import Finding, Kind
+
+    long = "word " * 40 + "a_very_long_identifier_that_does_not_fit_anywhere_near_the_width_at_all"
+    findings = [
+        Finding(Kind.BROKEN_CHAIN, "the hash chain breaks", "G1", 2, 7),
+        Finding(Kind.GUARD_FAILED, long.strip(), "G1", 3, 8, ("15(j)",)),
+        Finding(Kind.NOT_JUDGED, "1 later event was not judged", "G1", 3, cause=0),
+    ]
+    text = cli_output.findings_text(findings, 60)
+    assert [
+        "Findings of the log's integrity (1)",
+        "Findings of the Act (1)",
+        "Findings of what could not be judged (1)",
+    ] == [line for line in text if line.startswith("Findings")]
+    act = text[
+        text.index("Findings of the Act (1)") + 1 : text.index(
+            "Findings of what could not be judged (1)"
+        )
+    ]
+    assert f"#2 [15(j)] G1 v3 @8: {long.strip()}" == " ".join(line.strip() for line in act)
+    assert all(len(line) <= 60 for line in act[:-1])
+    assert text[-1].endswith("(follows #1)")

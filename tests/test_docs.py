@@ -61,6 +61,37 @@ def test_the_demo_ends_with_zero_findings(
     assert (tmp_path / "log.jsonl").read_bytes().startswith(b'{"format":"choice_workflow-log"')
 
 
+def test_the_demo_run_again_replaces_what_it_wrote_and_nothing_else(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    mine = tmp_path / "notes.txt"
+    mine.write_text("the agency's own file", encoding="utf-8")
+    assert 0 == demo.main(["3", str(tmp_path)])
+    first = (tmp_path / "log.jsonl").read_bytes().count(b"\n")
+    packages = sorted(p.name for p in (tmp_path / "records").iterdir())
+    assert 0 == demo.main(["3", str(tmp_path)])  # it used to refuse: the package existed
+    assert capsys.readouterr().out.splitlines()[-1].endswith(" 0 findings")
+    assert first == (tmp_path / "log.jsonl").read_bytes().count(b"\n")  # seeded: as many events
+    assert packages == sorted(p.name for p in (tmp_path / "records").iterdir())
+    assert "the agency's own file" == mine.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [(["--help"], "usage: python -m choice_workflow.demo"), (["many"], "not a whole number"),
+     (["0"], "at least 1 employer")],
+    ids=["help", "not a number", "zero"],
+)  # fmt: skip
+def test_the_demo_explains_its_arguments(args: list[str], words: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "choice_workflow.demo", *args],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert words in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert (0 if args == ["--help"] else 2) == done.returncode
+
+
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 

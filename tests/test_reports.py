@@ -1022,3 +1022,20 @@ def test_the_report_command_needs_a_log_to_read(
     monkeypatch.delenv("CHOICE_WORKFLOW_DB", raising=False)
     assert 2 == main(["report", "--out", str(tmp_path / "x.html")])
     assert "nothing to read" in capsys.readouterr().err
+
+
+def test_the_report_command_takes_markdown_for_md(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outs = {}
+    for name in ("md", "markdown"):
+        outs[name] = tmp_path / f"{name}.md"
+        code = main(
+            [
+                "report", "--db", database, "--format", name, "--out", str(outs[name]),
+                "--as-of", "2031-01-01T12:00:00-06:00",
+            ]
+        )  # fmt: skip
+        assert 0 == code
+    assert outs["md"].read_text(encoding="utf-8") == outs["markdown"].read_text(encoding="utf-8")
+    assert "(md)" in capsys.readouterr().out

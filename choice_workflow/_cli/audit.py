@@ -25,7 +25,7 @@ from choice_workflow._cli.core import (
 )
 from choice_workflow._cli.output import (
     Output,
-    findings_table,
+    checked_summary,
     instant_doc,
     report_doc,
     report_summary,
@@ -79,16 +79,19 @@ def _read(output: Output, source: SqlStore | Path) -> SqlStore | Path | Iterator
 
 
 def _print_report(
-    output: Output, what: str, report: Report, named: dict[str, str], as_of: dt.datetime | None
-) -> None:
+    output: Output, what: str, report: Report, named: dict[str, str], as_of: dt.datetime | None,
+    root: str | None = None,
+) -> None:  # fmt: skip
     where = named.get("database") or named["log"]
     output.line(f"{what} of {where}" + (f" as of {shown(as_of)}" if as_of is not None else ""))
     output.table(states_table(list(report.grants.values())))
     if report.findings:
-        output.table(findings_table(report.findings))
+        output.findings(report.findings)
     if report.last_root:
         output.line(f"last seal: root {report.last_root}")
     output.line(report_summary(what, report, streams=what != "replay"))
+    if what == "verify":
+        output.line(checked_summary(report, database="database" in named, root=root))
 
 
 @click.command(name="replay", short_help="Rebuild every grant from the log.")
@@ -153,7 +156,7 @@ def verify_command(
     if output.as_json:
         output.emit({**named, "root": root, "as_of": instant_doc(as_of), **report_doc(report)})
     else:
-        _print_report(output, "verify", report, named, as_of)
+        _print_report(output, "verify", report, named, as_of, root)
     return FINDINGS if report.findings else OK
 
 
@@ -283,7 +286,7 @@ def import_command(
         output.line(f"imported {log} into {mask_url(url)}")
         output.table(states_table(list(report.grants.values())))
         if report.findings:
-            output.table(findings_table(report.findings))
+            output.findings(report.findings)
         output.line(report_summary("import", report))
     return FINDINGS if report.findings else OK
 

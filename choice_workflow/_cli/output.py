@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from choice_workflow.audit import Finding, Item, Kind, Report, read_lines
+from choice_workflow.audit import INTEGRITY, Finding, Item, Kind, Report, read_lines
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.state import State
 from choice_workflow.events import format_instant
@@ -67,6 +68,11 @@ class Output:
     def table(self, table: Table) -> None:
         """Print a rich table."""
         self.console.print(table)
+
+    def findings(self, findings: Sequence[Finding]) -> None:
+        """Print findings as wrapped lines, grouped (:func:`findings_text`)."""
+        for text in findings_text(findings, self.console.width):
+            click.echo(text)
 
     @contextmanager
     def _progress(self, *columns: Any) -> Iterator[Progress | None]:
@@ -174,26 +180,57 @@ def finding_doc(finding: Finding) -> dict[str, Any]:
     }
 
 
-def findings_table(findings: Sequence[Finding]) -> Table:
-    """The findings, one row each, in the order found."""
-    table = Table(title=f"Findings ({len(findings)})", title_justify="left")
-    # The kind is what a reader scans for: never cut; the message wraps instead.
-    table.add_column("kind", no_wrap=True, min_width=max(len(k.value) for k in Kind))
-    table.add_column("cites")
-    table.add_column("stream")
-    table.add_column("version", justify="right")
-    table.add_column("position", justify="right")
-    table.add_column("message", overflow="fold")
-    for f in findings:
-        table.add_row(
-            f.kind.value,
-            ", ".join(f.cites),
-            f.stream_id,
-            str(f.version) if f.version else "",
-            str(f.position) if f.position else (f"line {f.line}" if f.line else ""),
-            f.message,
-        )
-    return table
+def _group(finding: Finding) -> int:
+    """0: the log's integrity; 1: the Act; 2: what could not be judged."""
+    if finding.kind is Kind.NOT_JUDGED:
+        return 2
+    return 0 if finding.kind in INTEGRITY else 1
+
+
+_GROUPS = ("of the log's integrity", "of the Act", "of what could not be judged")
+
+
+def findings_text(findings: Sequence[Finding], width: int = 80) -> list[str]:
+    """The findings as lines for a reader, at most ``width`` wide, wrapped between words:
+    the log's integrity first, then the Act's, then what could not be judged; each
+    numbered, with the number of the finding it follows from."""
+    lines: list[str] = []
+    for group, title in enumerate(_GROUPS):
+        mine = [(n, f) for n, f in enumerate(findings, start=1) if _group(f) == group]
+        if not mine:
+            continue
+        lines.append(f"Findings {title} ({len(mine)})")
+        for number, f in mine:
+            rule = ", ".join(f.cites) if f.cites else f.kind.value
+            where = f"{f.stream_id} v{f.version}" if f.stream_id and f.version else f.stream_id
+            if f.position:
+                where += f" @{f.position}"
+            if f.line:
+                where += f" line {f.line}"
+            follows = f" (follows #{f.cause + 1})" if f.cause is not None else ""
+            text = f"#{number} [{rule}] {where.strip()}: {f.message}{follows}"
+            lines += textwrap.wrap(
+                text, width=max(40, width), initial_indent="  ", subsequent_indent="      ",
+                break_long_words=False, break_on_hyphens=False,
+            )  # fmt: skip
+    return lines
+
+
+def checked_summary(report: Report, *, database: bool, root: str | None) -> str:
+    """One line: what verify checked."""
+    parts = [
+        "hash chains and versions",
+        "instants",
+        "the audit format",
+        _plural(report.seals, "seal"),
+    ]
+    if root is not None:
+        parts.append("the published root")
+    if report.judged:
+        parts.append(f"{_plural(report.judged, 'command')} decided again under the Act")
+    if database:
+        parts.append("the database's read models")
+    return "checked: " + ", ".join(parts)
 
 
 def state_counts(grants: Iterable[Grant]) -> dict[str, int]:
@@ -265,6 +302,10 @@ def report_summary(what: str, report: Report, *, streams: bool = True) -> str:
     if streams:
         read += f" in {_plural(report.streams, 'stream')}"
     fixed = f" ({len(report.corrections)} corrected or amended)" if report.corrections else ""
+    if report.findings:
+        groups = Counter(_group(f) for f in report.findings)
+        split = ", ".join(f"{groups[g]} {title}" for g, title in enumerate(_GROUPS) if groups[g])
+        fixed = f" ({split}){'; ' + fixed.strip(' ()') if fixed else ''}"
     return (
         f"{what}: {read}, {_plural(report.seals, 'seal')}, "
         f"{_plural(len(report.grants), 'grant')}; "

@@ -21,7 +21,6 @@ from choice_workflow._cli.core import (
 from choice_workflow._cli.output import (
     Output,
     finding_doc,
-    findings_table,
     instant_doc,
     money,
     report_summary,
@@ -97,7 +96,7 @@ def demo(employers: int, out: Path, as_json: bool) -> int:
         output.line(f"sealed: root {root}")
         output.line(f"exported: {log}")
         if findings:
-            output.table(findings_table(findings))
+            output.findings(findings)
         output.line(report_summary("verify (database and export)", report))
     return FINDINGS if findings else OK
 

@@ -68,10 +68,11 @@ def _record(path: Path | None) -> TaskForceRecord | None:
 @click.option(
     "--format",
     "format_",
-    type=click.Choice(FORMATS),
+    type=click.Choice([*FORMATS, "markdown"]),
     default="html",
     show_default=True,
-    help="html (one self-contained file with charts), md, csv or json.",
+    callback=lambda ctx, param, value: "md" if value == "markdown" else value,
+    help="html (one self-contained file with charts), md (or markdown), csv or json.",
 )
 @click.option(
     "--out",
