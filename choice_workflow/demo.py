@@ -7,10 +7,13 @@ The simulation itself is :func:`choice_workflow.simulate.simulate` (re-exported 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+
+import attrs
 
 from choice_workflow.audit.jsonl import export_log
 from choice_workflow.audit.records import export_grant
@@ -26,6 +29,12 @@ __all__ = ["main", "simulate"]
 MANIFEST = ".choice_workflow-demo"
 """The list, in the output directory, of what the last demo wrote there: a new run
 removes exactly that first, and nothing else."""
+
+
+_OURS = re.compile(
+    r"choice_workflow\.sqlite|log\.jsonl|report\.html|records/[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+)
+"""What a demo writes into its output directory (a grant's id has no ``/`` or ``..``)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,12 +70,15 @@ def _clear(out: Path) -> None:
     manifest = out / MANIFEST
     if manifest.is_file():
         for name in manifest.read_text(encoding="utf-8").splitlines():
+            if not _OURS.fullmatch(name):
+                continue  # only the names the demo writes, whatever the file says
             path = out / name
-            if name and path.resolve().is_relative_to(out.resolve()):
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink(missing_ok=True)
+            if path.is_symlink() or not path.exists():
+                path.unlink(missing_ok=True)
+            elif path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
         manifest.unlink()
     for leftover in out.glob("choice_workflow.sqlite*"):
         leftover.unlink()
@@ -113,7 +125,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     report = verify(store, expected_root=root)
     from_file = verify(log, expected_root=root)
-    findings = [*report.findings, *from_file.findings]
+    # One list: the export's causes point into it after the database's findings.
+    shift = len(report.findings)
+    findings = [
+        *report.findings,
+        *(
+            f if f.cause is None else attrs.evolve(f, cause=f.cause + shift)
+            for f in from_file.findings
+        ),
+    ]
     print(f"corrections and amendments: {len(report.corrections)}, each beside what it corrects")
     for finding in findings:
         print(f"  finding: {finding}")

@@ -26,7 +26,7 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("text", HOSTILE)
+@pytest.mark.parametrize("text", [*HOSTILE, " =1+1", "\u00a0=1+1", "\n@SUM(A1)", "\uff1d1+1"])
 def test_a_cell_that_starts_a_formula_is_prefixed_with_a_quote(text: str) -> None:
     assert "'" + text == neutral(text)
 

@@ -74,6 +74,11 @@ def test_the_demo_run_again_replaces_what_it_wrote_and_nothing_else(
     assert first == (tmp_path / "log.jsonl").read_bytes().count(b"\n")  # seeded: as many events
     assert packages == sorted(p.name for p in (tmp_path / "records").iterdir())
     assert "the agency's own file" == mine.read_text(encoding="utf-8")
+    # A manifest that names anything but the demo's own outputs removes nothing else.
+    manifest = tmp_path / ".choice_workflow-demo"
+    manifest.write_text(manifest.read_text() + "notes.txt\n.\nrecords/..\n../x\n")
+    assert 0 == demo.main(["3", str(tmp_path)])
+    assert "the agency's own file" == mine.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -343,3 +343,14 @@ def test_a_grant_id_that_exists_is_an_input_to_change_not_a_security_event(
         program.apply(sample_application(applicant, at=START), actor, grant_id="G1")
     assert ["grant id 'G1' exists"] == [p.reason for p in info.value.problems]
     assert before == _count(store)  # no AccessRefused either
+
+
+def test_the_id_rules_hold_for_commands_run_directly_too(program: Program, store: Store) -> None:
+    from choice_workflow.commands import RegisterEmployer
+
+    before = _count(store)
+    with pytest.raises(InvalidInput, match="is not usable"):
+        program.run(Apply("", sample_application("E2", at=START)), E2)
+    with pytest.raises(InvalidInput, match="is not usable"):
+        program.run(RegisterEmployer(sample_employer("E 1/../x\n", at=START)), DEPARTMENT)
+    assert before == _count(store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from choice_workflow._cli.output import (
     states_table,
 )
 from choice_workflow.audit import Item, Report, export_log, import_log, replay, verify
+from choice_workflow.store.schema import make_tables
 from choice_workflow.store.sql import SqlStore, StoreError, drop_schema, missing_sqlite_file
 from choice_workflow.store.urls import mask_url
 
@@ -298,15 +300,34 @@ def _what_exists(url: str, *, prefix: str, schema: str | None) -> str:
         return "file"
     try:
         SqlStore(url, prefix=prefix, schema=schema, migrate=False).dispose()
-    except StoreError:
-        return "tables"
+    except StoreError as refused:
+        # Only a database that answered "no tables" is one to put back as it was: any
+        # other trouble (a lock, a lost connection) leaves everything where it is.
+        return "tables" if "holds no choice_workflow tables" in refused.reason else "unknown"
     return "store"
 
 
 def _undo_open(url: str, before: str, *, prefix: str, schema: str | None) -> None:
     if before == "file":
-        database = make_url(url).database or ""
+        database = missing_sqlite_file(url) or make_url(url).database or ""
+        if _holds_events(database, prefix):
+            return  # another process's import got in: its file stays
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(database + suffix).unlink(missing_ok=True)
     elif before == "tables":
-        drop_schema(url, prefix=prefix, schema=schema)
+        with contextlib.suppress(StoreError):  # events there by now: nothing is dropped
+            drop_schema(url, prefix=prefix, schema=schema)
+
+
+def _holds_events(path: str, prefix: str) -> bool:
+    """Whether the SQLite file at ``path`` holds any event (another import's)."""
+    engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with engine.connect() as conn:
+            events = make_tables(prefix, None).events
+            count = conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
+    except sa.exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+    return bool(count)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 import click
 from rich.table import Table
 
@@ -75,7 +76,15 @@ def demo(employers: int, out: Path, as_json: bool) -> int:
     grants = program.grants()
     report = verify(store, expected_root=root)
     from_file = verify(log, expected_root=root)
-    findings = [*report.findings, *from_file.findings]
+    # One list: the export's causes point into it after the database's findings.
+    shift = len(report.findings)
+    findings = [
+        *report.findings,
+        *(
+            f if f.cause is None else attrs.evolve(f, cause=f.cause + shift)
+            for f in from_file.findings
+        ),
+    ]
     if output.as_json:
         output.emit(
             {

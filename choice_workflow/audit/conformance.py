@@ -83,8 +83,9 @@ class Conformance:
                 self._find = lambda *args, **kwargs: 0
                 self._judge(item, event, reads, rules, count=False)  # type: ignore[arg-type]  # a recording view
                 pending.append(
-                    Pending(item.position, frozenset(reads.streams), reads.all_grants,
-                            reads.everything, frozenset(reads.missing), tuple(found))
+                    Pending(item.position, frozenset(reads.streams),
+                            reads.all_grants or reads.everything, frozenset(reads.missing),
+                            tuple(found), record=item.record)
                 )  # fmt: skip
         finally:
             self._find = real
@@ -261,12 +262,15 @@ class Pending:
     position: int
     streams: frozenset[str]
     all_grants: bool
-    everything: bool
+    """It read what folds every grant (a cycle's ledger, an employer's grants, a read
+    model as a whole)."""
     missing: frozenset[str]
     found: tuple[tuple[tuple[Any, ...], dict[str, Any]], ...]
     folded: str = ""
     """The stream whose fold failed here (a finding of the fold, not of a judgement):
     when the failure rests on a break, that stream's state rests on it from here on."""
+    record: bytes = b""
+    """The recorded event's bytes: a grant it names is one it may rest on."""
 
 
 class _Reads:

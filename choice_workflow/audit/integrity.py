@@ -80,6 +80,11 @@ class Integrity:
         self._pending: int | None = None
         self.positions: dict[str, int] = {}
         """Each sound stream's last position."""
+        self.first_seen: dict[str, int] = {}
+        """Each stream's first position in the log."""
+        self.sealed_unseen: dict[str, int] = {}
+        """Streams a seal names that the log had not begun there, with the seal's
+        finding: lost if the log never begins them (:meth:`settle`)."""
         self.cut_after: dict[str, int] = {}
         self.tainted: dict[str, tuple[int, int]] = {}
         """Streams whose fold failed on a break elsewhere: from which position on their
@@ -94,8 +99,13 @@ class Integrity:
         ``canonical``: the reader found the record canonical already."""
         find = self._find
         stream = event.stream_id
+        self.first_seen.setdefault(stream, item.position)
         last_version, last_hash = self.heads.get(stream, (0, GENESIS))
-        self.repeated = event.version == last_version and item.hash == last_hash
+        self.repeated = (
+            event.version == last_version
+            and item.hash == last_hash
+            and link(item.prev_hash, item.record) == item.hash
+        )
         if self.repeated:
             if not item.damage:  # a damaged line said so already (its position)
                 find(
@@ -123,7 +133,8 @@ class Integrity:
         cuts = bool(broken) and broken[0][0] is not Kind.BROKEN_CHAIN
         lost = self._lost.pop(stream, None)
         if lost is None and self._pending is not None and broken:
-            lost, self._pending = (None, "", self._pending), None
+            lost = (None, "", self._pending)
+        self._pending = None  # an unseen stream's loss explains the next event only
         if broken and lost is not None and self._explained(lost, event, item, last_version):
             # The line before was this stream's and could not be read: the break is that
             # line's finding already; the stream is cut from there.
@@ -145,7 +156,7 @@ class Integrity:
             self.positions[stream] = item.position
         if self.canonical and not canonical and item.record != _canonical(raw):
             find(Kind.MALFORMED, "the record is not in canonical form", event, item, ())
-        problems = record_problems(raw)
+        problems = record_problems(raw, floats=self.canonical)
         if problems:
             # Not of the format: not a record the library wrote, so not judged as a
             # command either (its decision would differ for the same reason).
@@ -182,29 +193,44 @@ class Integrity:
 
     def cause_for(
         self, streams: frozenset[str], all_grants: bool, position: int | None = None,
-        *, everything: bool = False,
+        *, missing: frozenset[str] = frozenset(), record: bytes = b"",
     ) -> int | None:  # fmt: skip
-        """The break (or absence) that makes a judgement at ``position`` reading
-        ``streams`` (and, with ``all_grants``, every grant: a cycle's ledger, the grants
-        of an employer; with ``everything``, any stream) unsound, as the index of its
-        finding; None: sound. A stream found broken later counts when what it lost may
-        lie before ``position``."""
+        """The break that makes a judgement at ``position`` unsound, as the index of its
+        finding; None: sound. It rests on a broken stream it read (``streams``) whose
+        loss may lie before ``position`` (after the stream's last sound event), or, with
+        ``all_grants`` (a cycle's ledger, an employer's grants), on a broken grant that
+        the log had begun before ``position`` or that its own ``record`` names; and on
+        a stream it found missing (``missing``) that an earlier judgement found so."""
         for stream, index in self.cut.items():
             if position is not None and position <= self.cut_after.get(stream, 0):
                 continue
+            if stream in streams:
+                return index
             if (
-                everything
-                or stream in streams
-                or (all_grants and target_of(stream) in (Target.GRANT, Target.CYCLE))
+                all_grants
+                and target_of(stream) is Target.GRANT
+                and (
+                    position is None
+                    or self.first_seen.get(stream, position) < position
+                    or stream.encode() in record
+                )
             ):
                 return index
         for stream, (after, index) in self.tainted.items():
             if stream in streams and (position is None or position > after):
                 return index
-        for stream, index in self.absent.items():
-            if stream in streams:
-                return index
+        for stream in missing:
+            if stream in self.absent:
+                return self.absent[stream]
         return None
+
+    def settle(self) -> None:
+        """Once the whole log is read: a stream a seal named and the log never begins is
+        lost whole, from its start."""
+        for stream, index in self.sealed_unseen.items():
+            if stream not in self.first_seen and stream not in self.cut:
+                self.cut[stream] = index
+                self.cut_after[stream] = 0
 
     def dependent(self, cause: int) -> None:
         """Count a command of another stream not judged because of ``cause``."""
@@ -219,9 +245,11 @@ class Integrity:
         stream's later events, commands of other streams that read it), and one when the
         log has no program start, hence no Rules to judge by."""
         found = []
+        told: set[int] = set()
         for stream, index in self.cut.items():
             first, n = self.unjudged.get(stream, (0, 0))
-            others = self.dependents.get(index, 0)
+            others = 0 if index in told else self.dependents.get(index, 0)
+            told.add(index)
             if not n and not others:
                 continue
             parts = []
@@ -239,7 +267,7 @@ class Integrity:
                 Finding(
                     Kind.NOT_JUDGED,
                     f"{' and '.join(parts)} {'was' if n + others == 1 else 'were'} not judged: "
-                    "the stream broke before (the cause)",
+                    "they rest on the break (the cause)",
                     stream,
                     first,
                     cause=index,
@@ -380,12 +408,16 @@ class Integrity:
                 f"the seal's heads differ from the log for {', '.join(differ[:5])}",
                 event, item, (),
             )  # fmt: skip
-            for stream in differ:
-                # Events the seal covers are not in the log (or not as sealed): what read
-                # those streams before the seal rests on what is lost.
-                if stream not in self.cut:
+            logged = {h[0]: h[1] for h in actual}
+            for stream, version, _ in recorded:
+                # Events the seal covers are not in the log: a stream it names at a
+                # later version than the log has. What read that stream before the seal
+                # rests on what is lost. (A stream the log has not begun is no loss.)
+                if stream in logged and version > logged[stream] and stream not in self.cut:
                     self.cut[stream] = index
                     self.cut_after[stream] = self.positions.get(stream, 0)
+                elif stream not in logged:
+                    self.sealed_unseen.setdefault(stream, index)  # lost, unless it begins later
         if merkle_root([head_leaf(*h) for h in recorded]).hex() != root:
             self._find(
                 Kind.SEAL_MISMATCH, "the seal's root does not match its heads", event, item, ()

@@ -28,7 +28,15 @@ from choice_workflow.domain.counties import CountyTable
 from choice_workflow.domain.cycle import Cycle
 from choice_workflow.domain.grant import Grant
 from choice_workflow.errors import ChoiceWorkflowError, IllegalHistory, TransitionRefused
-from choice_workflow.events import SEAL_STREAM, Event, EventType, event_from_record
+from choice_workflow.events import (
+    CYCLE_STREAM_PREFIX,
+    EMPLOYER_STREAM_PREFIX,
+    PROGRAM_STREAM,
+    SEAL_STREAM,
+    Event,
+    EventType,
+    event_from_record,
+)
 from choice_workflow.lifecycle.corrections import change_of
 from choice_workflow.projections.projector import Projector, projection_of
 from choice_workflow.projections.state import ProjectionState
@@ -110,7 +118,9 @@ def verify(
 
     ``expected_root`` is a published seal root (hex): a log with no seal of that root is
     a ``root_mismatch`` finding. ``guards=False`` checks integrity and folds the log
-    without deciding the commands again (faster; for a log already verified once).
+    without deciding the commands again and without the check of canonical form (the
+    record's bytes as RFC 8785 writes them, no float anywhere): faster, for a log
+    already verified once.
     ``registry`` and ``counties`` are the commands and the county table the program
     ran with (the library's own by default).
     """
@@ -249,6 +259,7 @@ class _Pass:
             registry, self._find, counties if counties is not None else CountyTable.illinois()
         )
         self.rules: Rules | None = None
+        self.rules_fingerprint: object = None
         self.records = guards or not check
         """Whether the employers and applications are folded: for the commands' contexts
         and the reports; not by an integrity check alone (``guards=False``)."""
@@ -332,8 +343,10 @@ class _Pass:
             self.integrity.rules(item, event)
         elif event.stream_id == SEAL_STREAM:
             self.integrity.seal(item, event, check=False)
-        if event.type == EventType.PROGRAM_STARTED and self.rules is None:
-            self._start(item, event)  # the Rules, even from a broken program stream
+        if event.type == EventType.PROGRAM_STARTED and event.stream_id == PROGRAM_STREAM:
+            # The Rules: of the program stream's first start, even if that stream is
+            # broken; never of a start in another stream (a forgery's Rules).
+            self._start(item, event)
         if self.check and event.stream_id in self.integrity.cut:
             # The state this event follows is not the log's: judging or folding it
             # would report the break again at every later event.
@@ -358,10 +371,12 @@ class _Pass:
         break. The first judgement that needed a stream the log does not have is
         reported; the later ones count under it."""
         integrity = self.integrity
+        integrity.settle()
         for held in self.pending:
             cause = integrity.cause_for(
-                held.streams, held.all_grants, held.position, everything=held.everything
-            )
+                held.streams, held.all_grants, held.position, missing=held.missing,
+                record=held.record,
+            )  # fmt: skip
             if cause is not None:
                 integrity.dependent(cause)
                 if held.folded:
@@ -375,19 +390,45 @@ class _Pass:
         self.pending = []
 
     def _hold(
-        self, item: Item, event: Event, kind: Kind, message: str, cites: tuple[str, ...]
-    ) -> None:
-        """A finding of the fold, held like a judgement's: it may rest on any stream."""
+        self, item: Item, event: Event, kind: Kind, message: str, cites: tuple[str, ...],
+        *, ledger: bool = False,
+    ) -> None:  # fmt: skip
+        """A finding of the fold, held like a judgement's: it rests on its own stream,
+        and, with ``ledger``, on the cycle's ledger (which folds every grant)."""
         if not self.check:
             return
         found: tuple[tuple[tuple[Any, ...], dict[str, Any]], ...] = (
             ((kind, message, event, item, cites), {}),
         )
+        streams = {event.stream_id}
+        grant = self.state.grant_map.get(event.stream_id)
+        if grant is not None:
+            streams.add(f"{CYCLE_STREAM_PREFIX}{grant.cycle}")
+            streams.add(f"{EMPLOYER_STREAM_PREFIX}{grant.employer_id}")
         self.pending.append(
-            Pending(item.position, frozenset(), True, True, frozenset(), found, event.stream_id)
+            Pending(
+                item.position,
+                frozenset(streams),
+                ledger,
+                frozenset(),
+                found,
+                event.stream_id,
+                record=item.record,
+            )
         )
 
     def _start(self, item: Item, event: Event) -> None:
+        if self.rules is not None:
+            # A second start of the program: the log is judged by the first; a second one
+            # with other Rules is said (it would change what the Act allows).
+            if event.payload.get("fingerprint") != self.rules_fingerprint:
+                self._find(
+                    Kind.RULES_MISMATCH,
+                    "a second program start with other Rules: the log is judged by the first",
+                    event, item, ("99",),
+                )  # fmt: skip
+            return
+        self.rules_fingerprint = event.payload.get("fingerprint")
         try:
             self.rules = Rules.from_canonical(dict(event.payload["rules"]))
         except (ChoiceWorkflowError, KeyError, TypeError, ValueError) as exc:
@@ -412,7 +453,9 @@ class _Pass:
             projected = projector.apply(event, self.state, known=known)
         except TransitionRefused as refused:
             for problem in refused.problems:
-                self._hold(item, event, Kind.GUARD_FAILED, problem.reason, problem.cites)
+                self._hold(
+                    item, event, Kind.GUARD_FAILED, problem.reason, problem.cites, ledger=True
+                )
             return
         except (IllegalHistory, *_UNREADABLE) as exc:
             if kind == "grants" and self.check:
@@ -431,6 +474,7 @@ class _Pass:
             self._hold(
                 item, event, Kind.GUARD_FAILED,
                 f"cycle {cycle.number} would hold more than its appropriation", ("15(a)",),
+                ledger=True,
             )  # fmt: skip
 
     def _note(self, item: Item, event: Event) -> None:

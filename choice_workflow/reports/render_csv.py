@@ -18,7 +18,7 @@ from choice_workflow.reports.document import Document, cell_data
 
 HEADER = ("section", "table", "row", "label", "column", "value")
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 """What a spreadsheet reads as the start of a formula (OWASP, CSV Injection)."""
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
@@ -28,7 +28,10 @@ def neutral(value: object) -> object:
     ``@``, a tab or a carriage return is prefixed with ``'`` (OWASP's advice for CSV
     injection; the csv module quotes it as needed). Numbers, negative amounts included,
     are left as they are: no formula starts with a plain number."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+    if not isinstance(value, str) or _NUMBER.fullmatch(value):
+        return value
+    # Spreadsheets skip leading spaces (a no-break one too) and read full-width signs.
+    if value.lstrip(" \u00a0\n\t\r").startswith(_FORMULA_START) or value.startswith(_FORMULA_START):
         return "'" + value
     return value
 

@@ -5,7 +5,6 @@ the field."""
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -14,14 +13,10 @@ from choice_workflow.domain.recorded import headcount_to_data, performance_to_da
 from choice_workflow.domain.wages import Headcount, WageRecord
 from choice_workflow.errors import InvalidInput, Problem
 from choice_workflow.events import canonical_json, no_floats, stream_kind
+from choice_workflow.service.ids import RESERVED, usable
 from choice_workflow.service.unit_of_work import new_id
 
 _T = TypeVar("_T")
-
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-"""A grant's or an employer's id: 1-100 ASCII letters, digits, ``.``, ``_`` or ``-``,
-starting with a letter or a digit (it names a stream, a file of a records package and
-a row of every report)."""
 
 
 def problem(cite: str, reason: str, hint: str, field: str = "") -> Problem:
@@ -48,8 +43,8 @@ def grant_id(value: str | None, command_id: str | None = None) -> str:
     gid = value
     if (
         not isinstance(gid, str)
-        or ID_PATTERN.fullmatch(gid) is None
-        or gid in ("program", "seal", "security")
+        or not usable(gid)
+        or gid in RESERVED
         or stream_kind(gid) != "grant"
     ):
         raise InvalidInput(
@@ -63,7 +58,7 @@ def grant_id(value: str | None, command_id: str | None = None) -> str:
 
 def employer_id(value: object) -> None:
     """An employer's id must be usable as a stream's name (:data:`ID_PATTERN`)."""
-    if not isinstance(value, str) or ID_PATTERN.fullmatch(value) is None:
+    if not usable(value):
         raise InvalidInput(
             problems=[problem('10 "Eligible employer"', f"employer id {str(value)[:40]!r} is not usable",
                      "Use 1-100 letters, digits, '.', '_' or '-', starting with a letter or "

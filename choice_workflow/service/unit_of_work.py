@@ -37,11 +37,20 @@ from choice_workflow.errors import (
     Problem,
     TransitionRefused,
 )
-from choice_workflow.events import SEAL_STREAM, SECURITY_STREAM, Event, format_instant, payloads
+from choice_workflow.events import (
+    EMPLOYER_STREAM_PREFIX,
+    SEAL_STREAM,
+    SECURITY_STREAM,
+    Event,
+    EventType,
+    format_instant,
+    payloads,
+)
 from choice_workflow.lifecycle.compiled import judge
 from choice_workflow.lifecycle.machine import LifecycleMachine
 from choice_workflow.projections.grants import fold
 from choice_workflow.projections.projector import Projected, Projector
+from choice_workflow.service.ids import RESERVED, usable
 from choice_workflow.service.session import Session
 from choice_workflow.store import _faults
 from choice_workflow.store.base import Store, StreamHead, Transaction
@@ -130,6 +139,12 @@ class UnitOfWork:
             raise InvalidInput(
                 problems=[Problem(spec.cites, f"{stream!r} is not the id of a {spec.target.value} stream",
                                   f"{spec.name} writes a {spec.target.value} stream.", "stream")]
+            )  # fmt: skip
+        if not _named_well(spec, stream):
+            raise InvalidInput(
+                problems=[Problem(spec.cites, f"the id in {stream[:60]!r} is not usable",
+                                  "Use 1-100 letters, digits, '.', '_' or '-', starting with "
+                                  "a letter or a digit.", "id")]
             )  # fmt: skip
         role = spec.role_refusal(actor.role)
         if role is not None:
@@ -468,3 +483,13 @@ def _state_after(spec: CommandSpec, events: list[Event], tx: Transaction) -> Any
 
 
 Runner = Callable[[object, Actor, str | None], Outcome]
+
+
+def _named_well(spec: CommandSpec, stream: str) -> bool:
+    """A command that begins a grant's or an employer's stream names it with a usable
+    id (:mod:`choice_workflow.service.ids`); any other command names one that exists."""
+    if spec.transition is not None and not spec.transition.sources:
+        return usable(stream) and stream not in RESERVED
+    if spec.event_type == EventType.EMPLOYER_REGISTERED:
+        return usable(stream.removeprefix(EMPLOYER_STREAM_PREFIX))
+    return True

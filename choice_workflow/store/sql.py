@@ -100,10 +100,14 @@ def missing_sqlite_file(url: str) -> str | None:
     it would create it); None for any other URL, or a file that is there."""
     parsed = sa.engine.make_url(url)
     path = parsed.database or ""
+    if path.startswith("file:"):  # a SQLite URI: its path before the query
+        path = path.removeprefix("file:").split("?", 1)[0]
+        if path.startswith("//"):
+            path = path[2:]
     if (
         parsed.get_backend_name() == "sqlite"
         and path not in ("", ":memory:")
-        and not path.startswith("file:")
+        and "mode=memory" not in (parsed.database or "")
         and not Path(path).exists()
     ):
         return path
@@ -115,8 +119,16 @@ def drop_schema(url: str, *, prefix: str = "", schema: str | None = None) -> Non
     their version table): only for tables just created for an import that was refused,
     never for a log that holds anything (the events' triggers refuse no DROP)."""
     engine = create_engine(url)
+    events = make_tables(prefix, schema).events
     try:
         with engine.begin() as conn:
+            if sa.inspect(conn).has_table(events.name, schema=schema) and (
+                conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
+            ):
+                raise StoreError(
+                    reason="the store holds events: its tables are not dropped",
+                    hint="Only the empty tables of a refused import are dropped.",
+                )
             cfg = Config(attributes={"connection": conn, "prefix": prefix, "schema": schema})
             cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
             command.downgrade(cfg, "base")
@@ -240,7 +252,7 @@ class SqlStore(Store):
             else:
                 with self._engine.connect() as conn:
                     present = sa.inspect(conn).has_table(name, schema=owner)
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DatabaseError as exc:
             self.dispose()
             raise StoreError(
                 reason=f"cannot use {where}: {exc.orig}",
