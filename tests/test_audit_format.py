@@ -7,6 +7,7 @@ to one line only, so that the findings it yields are the ones it causes and no m
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -25,6 +26,7 @@ from choice_workflow.audit import Kind, LogFormatError, export_log, read_lines, 
 from choice_workflow.audit.jsonl import HEADER
 from choice_workflow.cli import cli
 from choice_workflow.demo import simulate
+from choice_workflow.events.chain import head_leaf, merkle_root
 from fuzz.fuzz_log import records_of, render
 
 
@@ -560,3 +562,77 @@ def test_the_nested_instants_table_is_the_domains() -> None:
     for key, paths in NESTED_INSTANTS.items():
         assert employer == set(paths), key
     assert set() == instants(Application)  # else its instants belong in the table too
+
+
+# -- no forged line silences the Act's checks ----------------------------------------------
+
+
+def _with_violation(log: bytes) -> list[dict[str, Any]]:
+    """The log's records with one approval of $90,000 (15(h) allows $50,000)."""
+    records = [json.loads(r) for r in _records(log)]
+    next(r for r in records if r["type"] == "Approved")["payload"]["amount"] = "90000.00"
+    return records
+
+
+def _outside_bounds(path: Path) -> bool:
+    return any("outside $10,000.00 - $50,000.00" in f.message for f in verify(path).findings)
+
+
+def test_a_fake_gap_stream_at_the_end_hides_no_violation(log: bytes, tmp_path: Path) -> None:
+    records = _with_violation(log)
+    fake = dict(next(r for r in records if r["type"] == "Approved"))
+    fake.update(stream_id="ZZZ-fake", version=2)  # a stream first seen at version 2
+    path = tmp_path / "fake.jsonl"
+    path.write_bytes(render([_canonical(r) for r in [*records[:-1], fake, records[-1]]]))
+    assert _outside_bounds(path)
+    assert Kind.STREAM_GAP in {f.kind for f in verify(path).findings}
+
+
+def test_a_forged_early_seal_hides_no_violation(log: bytes, tmp_path: Path) -> None:
+    records = _with_violation(log)
+    streams = sorted({r["stream_id"] for r in records} - {"seal"})
+    forged = dict(records[-1])
+    heads = [[s, 1, "0" * 64] for s in streams]
+    forged["payload"] = {"heads": heads, "root": merkle_root([head_leaf(*h) for h in heads]).hex()}
+    forged.update(
+        version=1, recorded_at=records[0]["recorded_at"], occurred_at=records[0]["recorded_at"]
+    )
+    real = dict(records[-1], version=2)
+    path = tmp_path / "early-seal.jsonl"
+    path.write_bytes(render([_canonical(r) for r in [records[0], forged, *records[1:-1], real]]))
+    findings = verify(path).findings
+    assert _outside_bounds(path)
+    assert Kind.SEAL_MISMATCH in {f.kind for f in findings}
+
+
+def test_rules_forged_in_another_stream_or_a_second_start_do_not_judge_the_log(
+    log: bytes, tmp_path: Path
+) -> None:
+    records = _with_violation(log)
+    forged = json.loads(json.dumps(records[0]))
+    forged["payload"]["rules"]["max_award"] = "100000.00"
+    forged["payload"]["fingerprint"] = hashlib.sha256(
+        _canonical(forged["payload"]["rules"])
+    ).hexdigest()
+    elsewhere = dict(forged, stream_id="G-RULES")
+    path = tmp_path / "rules.jsonl"
+    path.write_bytes(render([_canonical(r) for r in [records[0], elsewhere, *records[1:]]]))
+    assert _outside_bounds(path)
+    second = dict(forged, version=2, command_id="again")
+    path.write_bytes(render([_canonical(r) for r in [records[0], second, *records[1:]]]))
+    assert _outside_bounds(path)
+    assert Kind.RULES_MISMATCH in {f.kind for f in verify(path).findings}
+
+
+def test_an_early_application_of_an_unregistered_employer_hides_no_later_violation(
+    log: bytes, tmp_path: Path
+) -> None:
+    records = _with_violation(log)
+    grant = next(r for r in records if r["type"] == "Approved")["stream_id"]
+    applied = next(r for r in records if r["stream_id"] == grant)
+    fake = dict(applied, stream_id="G-X")  # before the employer is registered
+    path = tmp_path / "early.jsonl"
+    path.write_bytes(render([_canonical(r) for r in [records[0], fake, *records[1:]]]))
+    findings = verify(path).findings
+    assert _outside_bounds(path)
+    assert [] == [f for f in findings if "which the log does not have" in f.message]

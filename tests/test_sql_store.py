@@ -257,3 +257,20 @@ def test_without_migrations_a_forgotten_prefix_is_named(tmp_path: Path) -> None:
     store = SqlStore(url, prefix="cw_", migrate=False)
     assert [] == list(store.stored_events())
     store.dispose()
+
+
+def test_drop_schema_never_drops_a_store_that_holds_events(tmp_path: Path) -> None:
+    from choice_workflow.store.sql import drop_schema
+
+    url = f"sqlite:///{tmp_path / 'held.sqlite'}"
+    _one_grant(SqlStore(url))
+    with pytest.raises(StoreError, match="holds events"):
+        drop_schema(url)
+    store = SqlStore(url, migrate=False)
+    assert 3 == len(list(store.stored_events()))
+    store.dispose()
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    SqlStore(empty).dispose()
+    drop_schema(empty)
+    with pytest.raises(StoreError, match="holds no choice_workflow tables"):
+        SqlStore(empty, migrate=False)

@@ -22,6 +22,7 @@ import attrs
 import pendulum
 
 from choice_workflow.domain import _codec
+from choice_workflow.time import ensure_instant
 
 
 class CertificateStatus(enum.Enum):
@@ -78,6 +79,14 @@ class CrpFunding:
     end: dt.date | None = None
 
 
+def _in_utc(value: Any) -> Any:
+    """An aware instant as a UTC instant; anything else as it is (the checks of 10(4)
+    name what is wrong with it)."""
+    if isinstance(value, dt.datetime) and value.utcoffset() is not None:
+        return ensure_instant(value)
+    return value
+
+
 @attrs.frozen(kw_only=True)
 class Consent:
     """10(4): the employer's consent to transitioning from subminimum wage to minimum
@@ -85,7 +94,9 @@ class Consent:
     instant)."""
 
     given_by: str
-    given_at: pendulum.DateTime
+    given_at: pendulum.DateTime = attrs.field(converter=_in_utc)
+    """Held in UTC (an instant given in another zone is the same instant): so that an
+    employer read back from its data equals the one written, even in a DST fold."""
 
 
 @attrs.frozen(kw_only=True)
