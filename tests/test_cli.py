@@ -997,3 +997,23 @@ def test_findings_are_wrapped_only_between_words() -> None:
     assert f"#2 [15(j)] G1 v3 @8: {long.strip()}" == " ".join(line.strip() for line in act)
     assert all(len(line) <= 60 for line in act[:-1])
     assert text[-1].endswith("(follows #1)")
+
+
+def test_the_demo_output_shown_in_the_docs_is_what_the_demo_prints(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    block = page.split("$ choice-workflow demo --employers 12 --out demo-output\n", 1)[1]
+    shown = block.split("```", 1)[0].splitlines()
+    out = tmp_path / "demo-output"
+    result = runner.invoke(
+        cli, ["demo", "--employers", "12", "--out", str(out)], catch_exceptions=False
+    )
+    assert 0 == result.exit_code, result.output
+    printed = [
+        line.rstrip() for line in result.stdout.replace(str(out), "demo-output").splitlines()
+    ]
+    root = re.compile(r"root [0-9a-f]{64}")
+    assert [root.sub("root ROOT", line) for line in shown] == [
+        root.sub("root ROOT", line) for line in printed
+    ]
