@@ -7,7 +7,6 @@ recomputed."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 from collections.abc import Callable
@@ -17,14 +16,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from choice_workflow import Actor, Role, Rules
-from choice_workflow.audit import Finding, Kind, export_log, replay, verify
+from choice_workflow import Rules
+from choice_workflow.audit import Finding, Kind, replay, verify
 from choice_workflow.cli import cli
 from choice_workflow.commands import REGISTRY
 from choice_workflow.commands.catalog import act_document
-from choice_workflow.demo import simulate
 from fuzz.fuzz_log import records_of, render
 from tests.act_verifier import judge
+from tests.logs import sealed_demo_log
 
 DATA = Path(__file__).parent / "data"
 
@@ -39,11 +38,7 @@ def fixture_act() -> dict[str, Any]:
 
 @pytest.fixture(name="log", scope="module")
 def fixture_log() -> bytes:
-    program = simulate(20)
-    program.seal(Actor("nightly", Role.SYSTEM))
-    buffer = io.BytesIO()
-    export_log(program.store.stored_events(), buffer)
-    return buffer.getvalue()
+    return sealed_demo_log(20)
 
 
 def test_the_document_is_the_registry_and_the_rules_in_force(act: dict[str, Any]) -> None:

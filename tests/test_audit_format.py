@@ -8,7 +8,6 @@ to one line only, so that the findings it yields are the ones it causes and no m
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import typing
@@ -22,21 +21,18 @@ import pytest
 from click.testing import CliRunner
 
 from choice_workflow import Actor, Role
-from choice_workflow.audit import Kind, LogFormatError, export_log, read_lines, verify
+from choice_workflow.audit import Kind, LogFormatError, read_lines, verify
 from choice_workflow.audit.jsonl import HEADER
 from choice_workflow.cli import cli
 from choice_workflow.demo import simulate
 from choice_workflow.events.chain import head_leaf, merkle_root
 from fuzz.fuzz_log import records_of, render
+from tests.logs import exported, sealed_demo_log
 
 
 @pytest.fixture(name="log", scope="module")
 def fixture_log() -> bytes:
-    program = simulate(4)
-    program.seal(Actor("nightly", Role.SYSTEM))
-    buffer = io.BytesIO()
-    export_log(program.store.stored_events(), buffer)
-    return buffer.getvalue()
+    return sealed_demo_log(4)
 
 
 def _lines(log: bytes) -> list[bytes]:
@@ -377,12 +373,6 @@ def fixture_check_log() -> Callable[..., list[str]]:
     return _page_checker()
 
 
-def _exported_of(program: Any) -> bytes:
-    buffer = io.BytesIO()
-    export_log(program.store.stored_events(), buffer)
-    return buffer.getvalue()
-
-
 def test_the_pages_verifier_finds_nothing_in_the_librarys_clean_logs(
     check_log: Callable[..., list[str]],
 ) -> None:
@@ -390,14 +380,14 @@ def test_the_pages_verifier_finds_nothing_in_the_librarys_clean_logs(
     first = with_wages.seal(Actor("nightly", Role.SYSTEM))
     with_wages.sweep()
     second = with_wages.seal(Actor("nightly", Role.SYSTEM))
-    log = _exported_of(with_wages)
+    log = exported(with_wages)
     assert b'"type":"Corrected"' in log
     assert b'"type":"ClosedOut"' in log
     assert [] == check_log(log)
     assert [] == check_log(log, first)  # the root of an earlier seal
     assert [] == check_log(log, second.upper())
     without = simulate(5, wages=False)
-    assert [] == check_log(_exported_of(without))  # no seal at all
+    assert [] == check_log(exported(without))  # no seal at all
     v1 = Path(__file__).parent / "data" / "log-v1.jsonl"
     root = (Path(__file__).parent / "data" / "log-v1.root").read_text().strip()
     assert [] == check_log(v1.read_bytes(), root)
@@ -440,7 +430,7 @@ def test_the_pages_verifier_and_verify_agree_on_every_mutation(
 def test_every_deletion_of_one_event_yields_at_most_three_findings(tmp_path: Path) -> None:
     program = simulate(3)
     program.seal(Actor("nightly", Role.SYSTEM))
-    lines = _lines(_exported_of(program))
+    lines = _lines(exported(program))
     path = tmp_path / "deleted.jsonl"
     counts = {}
     for i in range(1, len(lines)):

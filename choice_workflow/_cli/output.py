@@ -28,7 +28,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from choice_workflow.audit import INTEGRITY, Finding, Item, Kind, Report, read_lines
+from choice_workflow.audit import INTEGRITY, Finding, Item, Kind, Report
+from choice_workflow.audit.jsonl import log_items
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.state import State
 from choice_workflow.events import format_instant
@@ -138,11 +139,7 @@ class Output:
             assert bar is not None  # noqa: S101 - shows_progress was checked by the caller
             handle: BinaryIO
             with bar.open(path, "rb", description=f"reading {path.name}") as handle:
-                for line in read_lines(handle, lenient=True):
-                    yield Item(
-                        line.position, line.record, line.prev_hash, line.hash,
-                        line=line.line_no, damage=line.damage,
-                    )  # fmt: skip
+                yield from log_items(handle)
 
 
 # -- documents and tables ----------------------------------------------------------------

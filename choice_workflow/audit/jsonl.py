@@ -36,7 +36,7 @@ from choice_workflow.audit.strict_json import (
     strict_loads,
 )
 from choice_workflow.errors import LogFormatError
-from choice_workflow.store.base import StoredEvent
+from choice_workflow.store.base import Item, StoredEvent
 
 __all__ = [
     "FORMAT",
@@ -48,6 +48,7 @@ __all__ = [
     "RawLine",
     "export_log",
     "line_of",
+    "log_items",
     "parse_record",
     "read_lines",
     "read_record",
@@ -122,6 +123,16 @@ def read_lines(path: str | Path | IO[bytes], *, lenient: bool = False) -> Iterat
             yield from _read(handle, lenient)
     else:
         yield from _read(path, lenient)
+
+
+def log_items(path: str | Path | IO[bytes]) -> Iterator[Item]:
+    """What verify reads of a log file: its lines, read leniently, as items (a damaged
+    line with its line number and damage)."""
+    for line in read_lines(path, lenient=True):
+        yield Item(
+            line.position, line.record, line.prev_hash, line.hash,
+            line=line.line_no, damage=line.damage,
+        )  # fmt: skip
 
 
 class _Damaged(Exception):

@@ -21,7 +21,7 @@ import attrs
 from choice_workflow.audit.conformance import Conformance, Pending
 from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.integrity import Integrity
-from choice_workflow.audit.jsonl import read_lines, read_record
+from choice_workflow.audit.jsonl import log_items, read_record
 from choice_workflow.commands.registry import REGISTRY, Registry
 from choice_workflow.commands.spec import Target, decoded_of, target_of
 from choice_workflow.domain.counties import CountyTable
@@ -150,11 +150,7 @@ def _items(source: Store | str | Path | Iterable[Item]) -> Iterator[Item]:
             yield Item(s.position, s.record, s.prev_hash, s.hash)
         return
     if isinstance(source, str | Path):
-        for line in read_lines(source, lenient=True):
-            yield Item(
-                line.position, line.record, line.prev_hash, line.hash,
-                line=line.line_no, damage=line.damage,
-            )  # fmt: skip
+        yield from log_items(source)
         return
     yield from source
 
