@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,6 +58,45 @@ class Base2(enum.Enum):
     APPLICABLE_MINIMUM = "applicable_minimum"
     """Default: the higher of the federal and the Illinois minimum wage."""
     FEDERAL_MINIMUM = "federal_minimum"
+
+
+class Shortfall(enum.Enum):
+    """15(d), 15(j) reading: what a selection does when the requests exceed the funds."""
+
+    WHOLE_REQUESTS = "whole_requests"
+    """Whole requests are funded in the queue's order; the applications not
+    funded wait for returned funds (15(j)'s "next applicant" presumes them)."""
+    PRO_RATA = "pro_rata"
+    """Default for now: every award is reduced in proportion, never below the minimum award; only when
+    the funds fall below one minimum award per applicant is there a waitlist (the
+    behaviour of logs that do not record this setting)."""
+
+
+class NextApplicant(enum.Enum):
+    """15(j) reading: who is "the next applicant" returned funds go to."""
+
+    QUEUE = "queue"
+    """The first of every complete application of the cycle still waiting
+    (applied), in the selection's order, whether or not a selection ran."""
+    WAITLIST = "waitlist"
+    """Default for now: only the waitlist a selection produced, at the amount it
+    proposed (also the behaviour of logs that do not record this setting)."""
+
+
+ILLINOIS_COUNTIES = "589eb69ebc047a5c098a788182dac9a754f82219f597ff35996f3f1956f84c50"
+"""15(d): the digest (:attr:`~choice_workflow.domain.counties.CountyTable.digest`) of
+the default county table, 88 of 102 counties with a sourced region."""
+ILLINOIS_COUNTIES_V1 = "adc3d7eb74bf375bbf48f84371a8bd01cceff3ba68eddf78661e9718f1c13dad"
+"""15(d): the digest of the county table of logs that do not record one (60 counties
+with a sourced region; the other 42 in the area "unassigned")."""
+
+LEGACY: dict[str, Any] = {
+    "shortfall": Shortfall.PRO_RATA.value,
+    "next_applicant": NextApplicant.WAITLIST.value,
+    "county_table": ILLINOIS_COUNTIES_V1,
+}
+"""What a log that does not record these settings ran by: the settings were added
+with the standing queue of 15(j), and the versions before behaved as these values say."""
 
 
 @attrs.frozen
@@ -184,7 +224,17 @@ class Rules:
     individuals", by individuals paid under 14(c): 1-10, 11-25, 26-50, 51-100, 101+."""
     auto_approve_next: bool = False
     """15(j) reading: when a grant returns for "the next applicant", put the next
-    waitlisted application before the Director (default) or approve it at once."""
+    applicant before the Director (default) or approve it at once."""
+    next_applicant: NextApplicant = NextApplicant.WAITLIST
+    """15(j) reading: who the next applicant is: a selection's waitlist (for now the
+    default), or the cycle's standing queue (``NextApplicant.QUEUE``)."""
+    shortfall: Shortfall = Shortfall.PRO_RATA
+    """15(d), 15(j) reading: when requests exceed the funds, reduce every award pro rata
+    (for now the default), or fund whole requests in the queue's order
+    (``Shortfall.WHOLE_REQUESTS``)."""
+    county_table: str = ILLINOIS_COUNTIES
+    """15(d): the digest of the county table in force (areas and rural/urban status),
+    recorded so that verify and the reports place every employer as the Program did."""
     disbursement_quarters: int = 12
     """15(f): the grant is paid over its 3-year period in this many equal instalments
     (quarterly by default), the cents left over paid with the first ones."""
@@ -274,7 +324,8 @@ class Rules:
     def from_canonical(cls, data: dict[str, Any]) -> Rules:
         """Rebuild Rules from :meth:`canonical` output (as recorded in a log).
 
-        Settings absent from ``data`` (recorded by an older version) take the defaults.
+        Settings absent from ``data`` (recorded by an older version) take the defaults,
+        except those of :data:`LEGACY`, which take the value the older versions behaved by.
         """
         names = {f.name: f for f in attrs.fields(Rules)}
         unknown = sorted(set(data) - set(names))
@@ -291,7 +342,7 @@ class Rules:
             )
         values: dict[str, Any] = {}
         problems: list[Problem] = []
-        for name, value in data.items():
+        for name, value in (LEGACY | data).items():
             try:
                 values[name] = _decode(name, value)
             except (TypeError, ValueError, ArithmeticError) as exc:
@@ -347,6 +398,8 @@ _DECODERS: dict[str, Any] = {
     "federal_act_rate": lambda s: None if s is None else Decimal(s),
     "base2": Base2,
     "award_counts": AwardCounts,
+    "shortfall": Shortfall,
+    "next_applicant": NextApplicant,
     "federal_minimum_wage": lambda rows: _steps(*[(d, r) for d, r in rows]),
     "illinois_minimum_wage": lambda rows: _steps(*[(d, r) for d, r in rows]),
     "required_other": lambda names: tuple(str(n) for n in names),
@@ -509,6 +562,8 @@ def _check(rules: Rules) -> list[Problem]:
         ("acceptance_window_starts", WindowStart, "15(j)"),
         ("base2", Base2, "15(l)"),
         ("award_counts", AwardCounts, ("15(g)", "10(3)")),
+        ("shortfall", Shortfall, ("15(d)", "15(j)")),
+        ("next_applicant", NextApplicant, "15(j)"),
     )
     for name, kind, cites in readings:
         # A plain string equals no member, so the code would apply the default reading
@@ -548,6 +603,15 @@ def _check(rules: Rules) -> list[Problem]:
         )
     if not isinstance(s["auto_approve_next"], bool):
         bad("15(j)", "auto_approve_next", "must be True or False", "The default: False.")
+    table = s["county_table"]
+    if not (isinstance(table, str) and re.fullmatch(r"[0-9a-f]{64}", table)):
+        reason = "must be a county table's digest (64 lowercase hex digits)"
+        bad(
+            "15(d)",
+            "county_table",
+            reason,
+            "Use CountyTable.digest, e.g. of CountyTable.illinois().",
+        )
     if not _whole(s["disbursement_quarters"], 1):
         bad("15(f)", "disbursement_quarters", "must be a whole number >= 1", "Quarterly: 12.")
     if not _whole(s["retention_years"], 1):

@@ -34,6 +34,7 @@ from choice_workflow.domain.selection import (
     select_awards,
     size_band,
 )
+from choice_workflow.rules import Shortfall
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store import Store
 from choice_workflow.store.sql import SqlStore
@@ -141,15 +142,19 @@ candidates = st.lists(
 )
 
 
-@pytest.mark.cite("15(d)", "15(e)", "15(h)")
+PRO_RATA = attrs.evolve(RULES, shortfall=Shortfall.PRO_RATA)
+
+
+@pytest.mark.cite("15(d)", "15(e)", "15(h)", "15(j)")
 @settings(max_examples=200)
-@given(candidates, st.floats(0.05, 0.99))
+@given(candidates, st.floats(0.05, 0.99), st.sampled_from(Shortfall))
 def test_when_demand_exceeds_funds_every_stratum_is_within_one_maximum_award_of_its_quota(
-    applicants: list[Candidate], share: float
+    applicants: list[Candidate], share: float, shortfall: Shortfall
 ) -> None:
+    rules = attrs.evolve(RULES, shortfall=shortfall)
     demand = sum(c.amount_requested for c in applicants)
     funds = (demand * Decimal(str(round(share, 4)))).quantize(Decimal("0.01"))
-    selection = select_awards(1, applicants, funds, RULES)
+    selection = select_awards(1, applicants, funds, rules)
     assert funds == sum(selection.quotas.values())
     for stratum, quota in selection.quotas.items():
         assert abs(selection.awarded(stratum) - quota) < RULES.max_award
@@ -161,7 +166,14 @@ def test_when_demand_exceeds_funds_every_stratum_is_within_one_maximum_award_of_
     funded = {p.grant_id for p in selection.proposals}
     assert funded.isdisjoint(w.grant_id for w in selection.waitlist)
     assert set(requested) == funded | {w.grant_id for w in selection.waitlist}
-    assert selection.spread() <= first_come_first_served(1, applicants, funds, RULES).spread()
+    if shortfall is Shortfall.WHOLE_REQUESTS:
+        # Whole requests: every award but the last of the funds left is the request.
+        partial = [p for p in selection.proposals if p.amount < requested[p.grant_id]]
+        assert len(partial) <= 1
+        assert all(p.reason.startswith("from the funds left") for p in partial)
+    else:
+        # Pro rata, never less equitable than first come, first served.
+        assert selection.spread() <= first_come_first_served(1, applicants, funds, rules).spread()
 
 
 @pytest.mark.cite("15(d)", "15(e)")
@@ -196,7 +208,7 @@ def test_every_proposal_says_why_and_the_unassigned_area_is_counted() -> None:
         Candidate("G2", Decimal("30000.00"), "Northeast", "urban", "1-10", 2),
         Candidate("G3", Decimal("30000.00"), "Northeast", "urban", "1-10", 3),
     ]
-    selection = select_awards(1, applicants, Decimal("25000.00"), RULES)
+    selection = select_awards(1, applicants, Decimal("25000.00"), PRO_RATA)
     assert 1 == selection.unassigned
     text = "\n".join(selection.explanation())
     assert "1 applicant(s) are in counties with no sourced geographic area" in text

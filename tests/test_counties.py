@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,16 @@ import pytest
 
 from choice_workflow.domain import (
     UNASSIGNED_AREA,
+    UNSOURCED_AREA,
     CbsaType,
     County,
     CountyTable,
     area,
     geography,
 )
+from choice_workflow.domain.counties import shipped_table
 from choice_workflow.errors import InvalidInput
+from choice_workflow.rules import ILLINOIS_COUNTIES, ILLINOIS_COUNTIES_V1, Rules
 from tests.strategies import valid_employer
 
 HEADER = "fips,county,cbsa_type,cbsa_name,rural,region\n"
@@ -41,20 +45,90 @@ def test_a_county_is_urban_exactly_when_it_is_metropolitan(table: CountyTable) -
     assert all(c.rural == (c.cbsa_type is not CbsaType.METROPOLITAN) for c in table)
 
 
+REGIONS = {
+    "Central": "Cass Christian Greene Logan Macon Macoupin Menard Montgomery Morgan Sangamon "
+    "Scott Shelby",
+    "East Central": "Champaign Ford Iroquois Piatt Vermilion",
+    "North Central": "De_Witt Fulton Livingston McLean Marshall Mason Peoria Stark Tazewell "
+    "Woodford",
+    "Northeast": "Cook DeKalb DuPage Grundy Kane Kankakee Kendall Lake McHenry Will",
+    "Northern Stateline": "Boone Ogle Stephenson Winnebago",
+    "Northwest": "Bureau Carroll Henry Jo_Daviess LaSalle Lee Mercer Putnam Rock_Island Whiteside",
+    "Southern": "Alexander Edwards Franklin Gallatin Hamilton Hardin Jackson Jefferson Johnson "
+    "Massac Perry Pope Pulaski Saline Union Wabash Wayne White Williamson",
+    "Southwest": "Bond Calhoun Clinton Jersey Madison Monroe Randolph St._Clair Washington",
+    "West Central": "Adams Brown Hancock Henderson Knox McDonough Pike Schuyler Warren",
+}
+"""The 88 counties with a sourced region (illinois-counties.md names the source of each
+list), "_" for a space in a name."""
+UNSOURCED = [
+    "Clark",
+    "Clay",
+    "Coles",
+    "Crawford",
+    "Cumberland",
+    "Douglas",
+    "Edgar",
+    "Effingham",
+    "Fayette",
+    "Jasper",
+    "Lawrence",
+    "Marion",
+    "Moultrie",
+    "Richland",
+]
+"""The 14 counties (expected in the Southeastern region) that no source lists."""
+
+
 @pytest.mark.cite("15(d)")
-def test_counties_without_a_sourced_region_fall_in_the_unassigned_area(table: CountyTable) -> None:
-    areas = Counter(area(c) for c in table)
+def test_the_88_sourced_counties_each_have_their_region(table: CountyTable) -> None:
     expected = {
-        UNASSIGNED_AREA: 42,
-        "Southern": 19,
-        "Central": 12,
-        "Northeast": 10,
-        "North Central": 10,
-        "East Central": 5,
-        "Northern Stateline": 4,
+        name.replace("_", " "): region
+        for region, names in REGIONS.items()
+        for name in names.split()
     }
-    assert expected == dict(areas)
-    assert tuple(sorted(expected)) == table.areas()
+    assert 88 == len(expected)
+    assert expected == {c.name: c.region for c in table if c.region is not None}
+
+
+@pytest.mark.cite("15(d)")
+def test_the_14_counties_without_a_sourced_region_form_one_area_that_says_so(
+    table: CountyTable,
+) -> None:
+    areas = Counter(area(c, table.unsourced_area) for c in table)
+    expected = {region: len(names.split()) for region, names in REGIONS.items()}
+    assert expected | {UNSOURCED_AREA: 14} == dict(areas)
+    assert sorted(UNSOURCED) == sorted(c.name for c in table if not table.is_sourced(c))
+    assert "region not sourced" == table.unsourced_area == UNSOURCED_AREA
+    assert tuple(sorted(expected | {UNSOURCED_AREA: 14})) == table.areas()
+
+
+@pytest.mark.cite("15(d)")
+def test_the_table_of_logs_that_record_none_keeps_its_42_unassigned_counties() -> None:
+    older = shipped_table(ILLINOIS_COUNTIES_V1)
+    assert older is not None
+    areas = Counter(older.geography(c)[0] for c in older)
+    assert {
+        UNASSIGNED_AREA: 42, "Southern": 19, "Central": 12, "Northeast": 10, "North Central": 10,
+        "East Central": 5, "Northern Stateline": 4,
+    } == dict(areas)  # fmt: skip
+    assert ILLINOIS_COUNTIES_V1 == Rules.from_canonical({}).county_table
+
+
+@pytest.mark.cite("15(d)")
+def test_a_table_is_known_by_its_content_and_the_rules_name_the_default_one(
+    table: CountyTable, tmp_path: Path
+) -> None:
+    assert ILLINOIS_COUNTIES == table.digest == Rules.illinois().county_table
+    assert shipped_table(ILLINOIS_COUNTIES) is table
+    copy = tmp_path / "copy.csv"
+    copy.write_text(
+        (resources.files("choice_workflow") / "data" / "illinois-counties.csv").read_text("utf-8")
+    )
+    assert table.digest == CountyTable.from_csv(copy).digest
+    renamed = CountyTable.from_csv(copy, unsourced_area="Southeastern (unsourced)")
+    assert table.digest != renamed.digest
+    assert shipped_table(renamed.digest) is None
 
 
 @pytest.mark.cite("15(d)")
@@ -62,7 +136,9 @@ def test_counties_without_a_sourced_region_fall_in_the_unassigned_area(table: Co
     ("query", "expected"),
     [
         ("Cook", ("Northeast", "urban")),
-        ("Adams", (UNASSIGNED_AREA, "rural")),
+        ("Adams", ("West Central", "rural")),
+        ("Madison", ("Southwest", "urban")),
+        ("Coles", (UNSOURCED_AREA, "rural")),
         ("Jackson", ("Southern", "rural")),
         ("Massac", ("Southern", "urban")),
         ("Winnebago", ("Northern Stateline", "urban")),
@@ -71,7 +147,7 @@ def test_counties_without_a_sourced_region_fall_in_the_unassigned_area(table: Co
 def test_geography_is_the_area_and_rural_or_urban(
     table: CountyTable, query: str, expected: tuple[str, str]
 ) -> None:
-    assert expected == geography(table.lookup(query))
+    assert expected == table.geography(table.lookup(query))
 
 
 @pytest.mark.cite("15(d)")

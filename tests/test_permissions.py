@@ -42,6 +42,7 @@ from choice_workflow.commands import (
     StartProgram,
     UpdateEmployer,
 )
+from choice_workflow.commands.referral import NoteReturn
 from choice_workflow.domain import Headcount, PerformanceRecord, WageRecord
 from choice_workflow.domain.state import State
 from choice_workflow.lifecycle import GRANT_LIFECYCLE
@@ -360,6 +361,7 @@ PROBES: dict[str, Callable[[], object]] = {
     "open_cycle": lambda: OpenCycle(2, Decimal("1.00"), START.add(years=2)),
     "set_appropriation": lambda: SetAppropriation(1, Decimal("100000000.00")),
     "select_awards": lambda: SelectAwards(1),
+    "note_return": lambda: NoteReturn(1, "G-P1", Decimal("0.00"), "nobody waits"),
 }
 """A command of each stream beside the grant's (the grant's are the matrix above)."""
 

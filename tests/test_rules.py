@@ -16,12 +16,16 @@ from hypothesis import strategies as st
 from choice_workflow.errors import ChoiceWorkflowError, InvalidInput, RulesError
 from choice_workflow.rules import (
     FEDERAL_MINIMUM_WAGE,
+    ILLINOIS_COUNTIES_V1,
     ILLINOIS_MINIMUM_WAGE,
+    LEGACY,
     AwardCounts,
     Base2,
+    NextApplicant,
     PeriodStart,
     PhaseStep,
     Rules,
+    Shortfall,
     WageStep,
     WindowStart,
 )
@@ -522,6 +526,9 @@ ONE_CHANGE: dict[str, dict[str, Any]] = {
     "required_other": {"required_other": ("board_resolution",)},
     "size_band_edges": {"size_band_edges": (5, 50)},
     "auto_approve_next": {"auto_approve_next": True},
+    "shortfall": {"shortfall": Shortfall.WHOLE_REQUESTS},
+    "next_applicant": {"next_applicant": NextApplicant.QUEUE},
+    "county_table": {"county_table": ILLINOIS_COUNTIES_V1},
     "disbursement_quarters": {"disbursement_quarters": 6},
     "retention_years": {"retention_years": 7},
     "reviewer_cannot_approve": {"reviewer_cannot_approve": False},
@@ -636,7 +643,27 @@ def test_from_canonical_fills_missing_settings_with_the_defaults(rules: Rules) -
     rebuilt = Rules.from_canonical(data)
     assert older == rebuilt
     assert 1 == rebuilt.cycles
-    assert rules == Rules.from_canonical({})
+    assert attrs.evolve(rules, **LEGACY_VALUES) == Rules.from_canonical({})
+
+
+LEGACY_VALUES: dict[str, Any] = {
+    "shortfall": Shortfall.PRO_RATA,
+    "next_applicant": NextApplicant.WAITLIST,
+    "county_table": ILLINOIS_COUNTIES_V1,
+}
+
+
+@pytest.mark.cite("15(j)")
+def test_a_log_that_records_no_queue_settings_runs_by_what_older_versions_did(
+    rules: Rules,
+) -> None:
+    data = rules.canonical()
+    for name in LEGACY:
+        del data[name]
+    older = Rules.from_canonical(data)
+    assert attrs.evolve(rules, **LEGACY_VALUES) == older
+    assert older.fingerprint != rules.fingerprint
+    assert set(LEGACY) == set(LEGACY_VALUES)
 
 
 @pytest.mark.cite("99")

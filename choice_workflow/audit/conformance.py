@@ -22,8 +22,13 @@ from choice_workflow.audit.integrity import Report
 from choice_workflow.commands.registry import Registry
 from choice_workflow.commands.spec import CommandSpec, Env, Target, target_of
 from choice_workflow.domain.actors import Actor, Role
-from choice_workflow.domain.counties import CountyTable
-from choice_workflow.errors import ChoiceWorkflowError, InvalidInput, TransitionRefused
+from choice_workflow.domain.counties import CountyTable, table_for
+from choice_workflow.errors import (
+    ChoiceWorkflowError,
+    InvalidInput,
+    RulesMismatch,
+    TransitionRefused,
+)
 from choice_workflow.events import (
     CYCLE_STREAM_PREFIX,
     EMPLOYER_STREAM_PREFIX,
@@ -49,10 +54,12 @@ _READ_ERRORS = (
 class Conformance:
     """Judges each recorded command again."""
 
-    def __init__(self, registry: Registry, find: Report, counties: CountyTable) -> None:
+    def __init__(self, registry: Registry, find: Report, counties: CountyTable | None) -> None:
         self.registry = registry
         self._find = find
-        self.counties = counties
+        self.given = counties
+        """The county table the caller gave (None: the shipped table the Rules name)."""
+        self.counties = counties if counties is not None else CountyTable.illinois()
         self._envs: dict[int, Env] = {}
         self.judged = 0
         """How many recorded commands were decided again."""
@@ -126,6 +133,16 @@ class Conformance:
             return None  # the fold reports the illegal transition
         self.judged += count
         return self._decide(item, event, spec, role, state, rules)
+
+    def use_counties(self, rules: Rules) -> str | None:
+        """Judge by the county table ``rules`` name (15(d)); what is wrong when it is
+        neither the one given nor a shipped one (the given or default table is used)."""
+        try:
+            self.counties = table_for(rules.county_table, self.given)
+        except RulesMismatch as exc:
+            return f"{exc.reason}: employers are placed by the table at hand"
+        self._envs.clear()
+        return None
 
     def _env(self, rules: Rules) -> Env:
         env = self._envs.get(id(rules))

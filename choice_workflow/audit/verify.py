@@ -251,9 +251,7 @@ class _Pass:
         self.findings: list[Finding] = []
         self.state = ProjectionState()
         self.integrity = Integrity(self._find, canonical=check and guards)
-        self.conformance = Conformance(
-            registry, self._find, counties if counties is not None else CountyTable.illinois()
-        )
+        self.conformance = Conformance(registry, self._find, counties)
         self.rules: Rules | None = None
         self.rules_fingerprint: object = None
         self.records = guards or not check
@@ -436,6 +434,9 @@ class _Pass:
                 ("99",),
             )
             return
+        problem = self.conformance.use_counties(self.rules)
+        if problem is not None:
+            self._find(Kind.RULES_MISMATCH, problem, event, item, ("15(d)",))
         self.projector = Projector(self.rules, records=self.records)
 
     def _fold(self, item: Item, event: Event, known: Mapping[str, Any]) -> None:

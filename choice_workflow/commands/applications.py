@@ -213,7 +213,22 @@ def _approve_payload(
     accept_by = None
     if rules.acceptance_window_starts is WindowStart.APPROVAL:
         accept_by = format_instant(acceptance_deadline(now, rules))
-    return {"amount": money_text(command.amount), "accept_by": accept_by}
+    payload: dict[str, Any] = {"amount": money_text(command.amount), "accept_by": accept_by}
+    warnings = approval_warnings(grant, command.amount)
+    if warnings:
+        payload["warnings"] = warnings
+    return payload
+
+
+def approval_warnings(grant: Grant | None, amount: Decimal) -> list[str]:
+    """15(d), 15(h): what an approval does that is allowed but to be seen: an amount
+    above the request (unrequested dollars are dollars other applicants did not get)."""
+    if grant is None or grant.amount_requested is None or amount <= grant.amount_requested:
+        return []
+    return [
+        f"approved ${amount:,.2f}, ${amount - grant.amount_requested:,.2f} above the "
+        f"${grant.amount_requested:,.2f} requested: dollars other applicants did not get"
+    ]
 
 
 def _amount(event: Event) -> Decimal:
@@ -240,22 +255,11 @@ WITHDRAW = grant_command(
 )
 APPROVE = grant_command(
     "approve", Approve, _approve_payload, lambda e, v: Approve(e.stream_id, _amount(e)),
-    load=_approval_context, payload_cites={"accept_by": ("15(j)",)},
+    load=_approval_context, payload_cites={"accept_by": ("15(j)",), "warnings": ("15(h)", "15(d)")},
+    legacy_optional=frozenset({"warnings"}),
 )  # fmt: skip
 ENDORSE = grant_command(
     "endorse", Endorse, lambda c, g, x, r, n: {"amount": money_text(c.amount)},
     lambda e, v: Endorse(e.stream_id, _amount(e)),
 )  # fmt: skip
-REFER = grant_command(
-    "refer", Refer,
-    lambda c, g, x, r, n: {
-        "from_grant": c.from_grant, "reason": c.reason,
-        "offered": money_text(c.offered), "available": money_text(c.available),
-    },
-    lambda e, v: Refer(
-        e.stream_id, e.payload["from_grant"], e.payload["reason"],
-        Decimal(str(e.payload["offered"])), Decimal(str(e.payload["available"])),
-    ),
-)  # fmt: skip
-
-SPECS = (APPLY, REVIEW, AMEND, DENY, WITHDRAW, APPROVE, ENDORSE, REFER)
+SPECS = (APPLY, REVIEW, AMEND, DENY, WITHDRAW, APPROVE, ENDORSE)

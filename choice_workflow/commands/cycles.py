@@ -13,7 +13,10 @@ from choice_workflow.commands.spec import CommandSpec, Emit, Env, Target, View
 from choice_workflow.domain import application as _application
 from choice_workflow.domain import eligibility as _eligibility
 from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.application import Application
 from choice_workflow.domain.cycle import Cycle
+from choice_workflow.domain.employer import Employer
+from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.selection import (
     Candidate,
     Selection,
@@ -89,7 +92,8 @@ def _number_problem(number: object, rules: Rules) -> Problem | None:
     return None
 
 
-def _cycle_state(view: View, command: Any) -> Cycle | None:
+def cycle_state(view: View, command: Any) -> Cycle | None:
+    """The cycle a command names (``command.number``), locked; None when not open."""
     number = command.number
     if not isinstance(number, int) or isinstance(number, bool):
         return None
@@ -201,21 +205,30 @@ def selection_of(
     command: SelectAwards, current: Cycle, context: Context, rules: Rules, now: pendulum.DateTime
 ) -> Selection:
     """The selection a cycle's candidates give at ``now``."""
-    chosen = []
-    for g, employer, application, prior in context.extra.get("candidates", ()):
-        if not _eligibility.check_eligibility(
-            employer, at=now, rules=rules, prior_grants=prior
-        ).eligible:
-            continue
-        problems = _application.validate_application(
-            application, employer=employer, at=g.applied_at, rules=rules,
-            required_other=rules.required_other,
-        )  # fmt: skip
-        if any(p.is_error for p in problems):
-            continue
-        area, setting, band = stratum_of(employer, context.extra["counties"], rules)
-        chosen.append(Candidate(g.id, g.amount_requested, area, setting, band, g.applied_us))
+    chosen = [
+        Candidate(g.id, g.amount_requested, *stratum_of(employer, context.extra["counties"], rules),
+                  g.applied_us)
+        for g, employer, application, prior in context.extra.get("candidates", ())
+        if selectable(g, employer, application, prior, rules, now)
+    ]  # fmt: skip
     return select_awards(command.number, chosen, current.available, rules)
+
+
+def selectable(
+    grant: Grant, employer: Employer, application: Application, prior: Any, rules: Rules,
+    now: pendulum.DateTime,
+) -> bool:  # fmt: skip
+    """15(d), 15(b), Section 10: whether an applied grant competes for funds at ``now``:
+    its employer eligible, its application complete."""
+    if not _eligibility.check_eligibility(
+        employer, at=now, rules=rules, prior_grants=prior
+    ).eligible:
+        return False
+    problems = _application.validate_application(
+        application, employer=employer, at=grant.applied_at, rules=rules,
+        required_other=rules.required_other,
+    )  # fmt: skip
+    return not any(p.is_error for p in problems)
 
 
 def _select(
@@ -250,7 +263,7 @@ def _cycle_spec(
     kw.setdefault("result", _cycle_result)
     return CommandSpec(
         name=name, command=command, event_type=event_type, target=Target.CYCLE,
-        stream=lambda c: cycle_stream(c.number), state=_cycle_state, decide=decide,
+        stream=lambda c: cycle_stream(c.number), state=cycle_state, decide=decide,
         recover=recover, roles=_DIRECTOR, projection="cycles", **kw,
     )  # fmt: skip
 

@@ -7,8 +7,9 @@ from typing import Any, ClassVar
 
 import attrs
 
-from choice_workflow.commands.spec import CommandSpec, Emit, Target, View
-from choice_workflow.domain.actors import Role
+from choice_workflow.commands.spec import CommandSpec, Emit, Env, Target, View
+from choice_workflow.domain.actors import Actor, Role
+from choice_workflow.domain.counties import CountyTable
 from choice_workflow.domain.employer import Employer, employer_from_data, employer_to_data
 from choice_workflow.errors import InvalidInput, Problem, UnknownEmployer
 from choice_workflow.events import Event
@@ -70,9 +71,21 @@ def _employer_state(view: View, command: Any) -> Employer | None:
     return view.employer(command.employer_id)
 
 
+def _with_counties(command: Any, state: Any, view: View, env: Env, actor: Actor) -> Context:
+    return Context(actor=actor, extra={"counties": env.counties})
+
+
+def _placed(employer: Employer, context: Context) -> None:
+    """15(d): the employer's county is one of the table in force (an unknown one is
+    refused with the closest names: it would skew the equitable distribution)."""
+    counties: CountyTable = context.extra["counties"]
+    counties.lookup(getattr(employer, "county", ""))
+
+
 def _register(
     command: RegisterEmployer, current: Employer | None, context: Context, rules: Rules, now: Any
 ) -> Emit:
+    _placed(command.employer, context)
     if current is not None:
         raise InvalidInput(
             problems=[
@@ -93,6 +106,7 @@ def _update(
     if current is None:
         raise UnknownEmployer(employer_id=command.employer_id)
     new = command.employer
+    _placed(new, context)
     if (current.address_of_record, current.email) != (new.address_of_record, new.email):
         raise InvalidInput(
             problems=[
@@ -186,14 +200,16 @@ def _employer_spec(
 REGISTER_EMPLOYER = _employer_spec(
     "register_employer", RegisterEmployer, "EmployerRegistered", _register,
     lambda e, v: RegisterEmployer(employer_from_data(e.payload["employer"], keep=True)),
-    roles=_OFFICE, cites=('10 "Eligible employer"',),
-    description="The Department or the Director registers an employer and its certificate data.",
+    roles=_OFFICE, cites=('10 "Eligible employer"', "15(d)"), load=_with_counties,
+    description="The Department or the Director registers an employer and its certificate "
+    "data; its county must be in the county table in force (15(d)).",
 )  # fmt: skip
 UPDATE_EMPLOYER = _employer_spec(
     "update_employer", UpdateEmployer, "EmployerUpdated", _update,
     lambda e, v: UpdateEmployer(employer_from_data(e.payload["employer"], keep=True)),
-    roles=_OFFICE, cites=('10 "Eligible employer"',),
-    description="The Department or the Director records changed facts of an employer.",
+    roles=_OFFICE, cites=('10 "Eligible employer"', "15(d)"), load=_with_counties,
+    description="The Department or the Director records changed facts of an employer "
+    "(its county, if changed, in the county table in force).",
 )  # fmt: skip
 CHANGE_CONTACT = _employer_spec(
     "change_contact", ChangeContact, "ContactChanged", _change_contact, _recover_contact,

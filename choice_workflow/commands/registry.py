@@ -14,7 +14,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from choice_workflow.commands import after_award, applications, award, cycles, employers, records
+from choice_workflow.commands import (
+    after_award,
+    applications,
+    award,
+    cycles,
+    employers,
+    records,
+    referral,
+)
 from choice_workflow.commands import program as program_commands
 from choice_workflow.commands.spec import CommandSpec, Target
 from choice_workflow.errors import TableError
@@ -110,6 +118,7 @@ LIBRARY_SPECS: tuple[CommandSpec, ...] = (
     *employers.SPECS,
     *cycles.SPECS,
     *applications.SPECS,
+    *referral.SPECS,
     *award.SPECS,
     *records.SPECS,
     *after_award.SPECS,

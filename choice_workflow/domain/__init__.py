@@ -38,6 +38,7 @@ from choice_workflow.domain.application import (
 )
 from choice_workflow.domain.counties import (
     UNASSIGNED_AREA,
+    UNSOURCED_AREA,
     CbsaType,
     County,
     CountyTable,
@@ -93,6 +94,7 @@ __all__ = [
     "NOT_REPORTED",
     "TWO_OR_MORE",
     "UNASSIGNED_AREA",
+    "UNSOURCED_AREA",
     "Activities",
     "Application",
     "Assurances",

@@ -7,9 +7,16 @@ both: its geographic area (an economic development region) and whether it is rur
 The default table (package data ``illinois-counties.csv``, sources in
 ``illinois-counties.md``) has all 102 counties. ``rural`` is complete: a county is rural
 unless it lies in a metropolitan statistical area (OMB, July 21, 2023). ``region`` is
-not: 42 counties have no sourced region, and each of them falls in the area
-:data:`UNASSIGNED_AREA`, which a selection names in its explanation. An agency with a
-complete table loads it with :meth:`CountyTable.from_csv`.
+not: 14 counties (those expected in the Southeastern region) have no sourced region,
+and they fall in one area, :data:`UNSOURCED_AREA`, which a selection and the reports
+name and explain. An agency with a complete table loads it with
+:meth:`CountyTable.from_csv`.
+
+A table is known by its :attr:`CountyTable.digest`; the Rules record the digest of the
+table in force (``Rules.county_table``), so that verify and the reports use the table
+the Program used. Logs that record none ran with the table of earlier versions (60
+sourced regions, the rest in the area :data:`UNASSIGNED_AREA`), which ships too
+(:func:`shipped_table`).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import csv
 import difflib
 import enum
 import functools
+import hashlib
 import importlib.resources
 import io
 import os
@@ -27,11 +35,18 @@ from pathlib import Path
 from typing import Literal
 
 import attrs
+import rfc8785
 
-from choice_workflow.errors import InvalidInput, Problem
+from choice_workflow.errors import InvalidInput, Problem, RulesMismatch
 
+UNSOURCED_AREA = "region not sourced"
+"""15(d): the geographic area of the default table's counties without a sourced region
+(an agency with a complete table loads its own)."""
 UNASSIGNED_AREA = "unassigned"
-"""15(d): the geographic area of a county whose table row has no region."""
+"""15(d): the same area in the county table of logs that record none (and the area of
+an employer whose county such a log did not know)."""
+UNSOURCED_AREAS = frozenset({UNSOURCED_AREA, UNASSIGNED_AREA})
+"""The names an area without a sourced region has had."""
 
 COLUMNS = ("fips", "county", "cbsa_type", "cbsa_name", "rural", "region")
 """The columns of a county table, in the order of the default table."""
@@ -41,6 +56,11 @@ Setting = Literal["rural", "urban"]
 
 _CITES = ("15(d)",)
 _FIPS = re.compile(r"\d{5}")
+
+
+class RegionNotSourced(UserWarning):
+    """15(d): an employer's county has no sourced region in the county table in force;
+    it counts in the table's area without one (the message says which, and what to do)."""
 
 
 class CbsaType(enum.Enum):
@@ -66,16 +86,16 @@ class County:
     region: str | None
 
 
-def area(county: County) -> str:
-    """15(d): the geographic area of ``county``: its region, or :data:`UNASSIGNED_AREA`
-    when the table gives none."""
-    return county.region or UNASSIGNED_AREA
+def area(county: County, unsourced: str = UNSOURCED_AREA) -> str:
+    """15(d): the geographic area of ``county``: its region, or ``unsourced`` (the
+    table's :attr:`CountyTable.unsourced_area`) when the table gives none."""
+    return county.region or unsourced
 
 
-def geography(county: County) -> tuple[str, Setting]:
+def geography(county: County, unsourced: str = UNSOURCED_AREA) -> tuple[str, Setting]:
     """15(d): ``(area, "rural" | "urban")`` of ``county``, the geographic part of a
     selection stratum."""
-    return area(county), "rural" if county.rural else "urban"
+    return area(county, unsourced), "rural" if county.rural else "urban"
 
 
 def _key(name: str) -> str:
@@ -93,11 +113,15 @@ class CountyTable:
     from counties directly refuses duplicate codes or names.
     """
 
-    def __init__(self, counties: Iterable[County], *, source: str = "") -> None:
+    def __init__(
+        self, counties: Iterable[County], *, source: str = "", unsourced_area: str = UNSOURCED_AREA
+    ) -> None:
         self.counties: tuple[County, ...] = tuple(counties)
         """Every county, in the table's order."""
         self.source = source
         """Where the table came from (a path, or the package data)."""
+        self.unsourced_area = unsourced_area
+        """15(d): the area of the counties without a region."""
         self._by_fips: dict[str, County] = {}
         self._by_key: dict[str, County] = {}
         problems: list[Problem] = []
@@ -126,16 +150,36 @@ class CountyTable:
     @classmethod
     def illinois(cls) -> CountyTable:
         """The default table of the 102 Illinois counties (package data, read once)."""
-        return _illinois()
+        return _shipped("illinois-counties.csv", UNSOURCED_AREA)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """sha256 (hex) of the table's content: RFC 8785 JSON of its rows sorted by FIPS
+        code (fips, name, cbsa_type, cbsa_name, rural, region) and the name of its area
+        without a region. Equal tables have one digest, wherever they were read from."""
+        rows = [
+            [c.fips, c.name, c.cbsa_type.value, c.cbsa_name, c.rural, c.region]
+            for c in sorted(self.counties, key=lambda c: c.fips)
+        ]
+        data = {"counties": rows, "unsourced_area": self.unsourced_area}
+        return hashlib.sha256(rfc8785.dumps(data)).hexdigest()
+
+    def is_sourced(self, county: County) -> bool:
+        """15(d): whether the table gives ``county`` a region."""
+        return county.region is not None
 
     @classmethod
-    def from_csv(cls, path: str | os.PathLike[str]) -> CountyTable:
+    def from_csv(
+        cls, path: str | os.PathLike[str], *, unsourced_area: str = UNSOURCED_AREA
+    ) -> CountyTable:
         """An agency's table from a CSV file with the columns :data:`COLUMNS`."""
         text = Path(path).read_text(encoding="utf-8")
-        return cls.from_csv_text(text, source=str(path))
+        return cls.from_csv_text(text, source=str(path), unsourced_area=unsourced_area)
 
     @classmethod
-    def from_csv_text(cls, text: str, *, source: str = "<text>") -> CountyTable:
+    def from_csv_text(
+        cls, text: str, *, source: str = "<text>", unsourced_area: str = UNSOURCED_AREA
+    ) -> CountyTable:
         """A table from CSV text with the columns :data:`COLUMNS` (a header row first).
 
         Every bad row is reported at once in :class:`~choice_workflow.errors.InvalidInput`,
@@ -183,7 +227,7 @@ class CountyTable:
             )
         if problems:
             raise InvalidInput(problems=problems)
-        return cls(counties, source=source)
+        return cls(counties, source=source, unsourced_area=unsourced_area)
 
     def lookup(self, name_or_fips: str) -> County:
         """The county named ``name_or_fips`` (any case, with or without " County") or
@@ -216,9 +260,13 @@ class CountyTable:
         )
 
     def areas(self) -> tuple[str, ...]:
-        """15(d): the table's geographic areas, sorted (with :data:`UNASSIGNED_AREA`
+        """15(d): the table's geographic areas, sorted (with :attr:`unsourced_area`
         where a county has no region)."""
-        return tuple(sorted({area(c) for c in self.counties}))
+        return tuple(sorted({area(c, self.unsourced_area) for c in self.counties}))
+
+    def geography(self, county: County) -> tuple[str, Setting]:
+        """15(d): ``(area, "rural" | "urban")`` of one of the table's counties."""
+        return geography(county, self.unsourced_area)
 
     def __iter__(self) -> Iterator[County]:
         return iter(self.counties)
@@ -281,8 +329,45 @@ def _parse_row(
 
 
 @functools.cache
-def _illinois() -> CountyTable:
-    resource = importlib.resources.files("choice_workflow") / "data" / "illinois-counties.csv"
+def _shipped(name: str, unsourced_area: str) -> CountyTable:
+    resource = importlib.resources.files("choice_workflow") / "data" / name
     return CountyTable.from_csv_text(
-        resource.read_text(encoding="utf-8"), source="illinois-counties.csv"
+        resource.read_text(encoding="utf-8"), source=name, unsourced_area=unsourced_area
+    )
+
+
+_SHIPPED = (
+    ("illinois-counties.csv", UNSOURCED_AREA),
+    ("illinois-counties-v1.csv", UNASSIGNED_AREA),
+)
+
+
+def shipped_table(digest: str) -> CountyTable | None:
+    """15(d): the shipped county table with ``digest`` (the default one, or that of logs
+    that record none); None for any other (an agency's own table, which its caller
+    passes)."""
+    for name, unsourced in _SHIPPED:
+        table = _shipped(name, unsourced)
+        if table.digest == digest:
+            return table
+    return None
+
+
+def table_for(digest: str, given: CountyTable | None = None) -> CountyTable:
+    """15(d): the county table whose digest the Rules record: ``given`` when it is that
+    table, else the shipped one. Any other is a
+    :class:`~choice_workflow.errors.RulesMismatch` that says what to pass."""
+    if given is not None and given.digest == digest:
+        return given
+    shipped = shipped_table(digest)
+    if shipped is not None and given is None:
+        return shipped
+    what = (
+        "no table was given" if given is None else f"the table given has digest {given.digest[:12]}"
+    )
+    raise RulesMismatch(
+        reason=f"the Rules name county table {digest[:12]}, and {what}",
+        cites=_CITES,
+        hint="Pass the county table the program ran with (counties=, or --counties FILE), "
+        "or Rules with county_table=table.digest for a new program.",
     )

@@ -67,6 +67,13 @@ class Cycle:
     waitlist: tuple[WaitlistEntry, ...] = ()
     referred: tuple[str, ...] = ()
     """Waitlisted grants already put before the Director (15(j))."""
+    offers: tuple[tuple[str, Decimal], ...] = ()
+    """15(j): every referral's application and the amount it was offered, in order (the
+    latest of an application counts while it is applied and not yet decided)."""
+
+    def offer_to(self, grant_id: str) -> Decimal:
+        """What the latest referral of ``grant_id`` offered it (0.00: none)."""
+        return next((o for g, o in reversed(self.offers) if g == grant_id), Decimal("0.00"))
 
     @property
     def opens_at(self) -> pendulum.DateTime:
@@ -99,6 +106,24 @@ class Cycle:
         same = [w for w in candidates if w.stratum == released_stratum]
         chosen = same or candidates
         return chosen[0] if chosen else None
+
+
+def referrals_data(cycle: Cycle) -> Any:
+    """The cycle's referrals as JSON-ready data: the list of referred ids, or (once an
+    offer is kept) an object with them and the offers."""
+    if not cycle.offers:
+        return list(cycle.referred)
+    return {"referred": list(cycle.referred), "offers": [[g, str(o)] for g, o in cycle.offers]}
+
+
+def referrals_from_data(data: Any) -> dict[str, Any]:
+    """The inverse of :func:`referrals_data`, as :class:`Cycle` keyword arguments."""
+    if isinstance(data, list):
+        return {"referred": tuple(str(g) for g in data)}
+    return {
+        "referred": tuple(str(g) for g in data["referred"]),
+        "offers": tuple((str(g), Decimal(str(o))) for g, o in data["offers"]),
+    }
 
 
 def waitlist_data(w: WaitlistEntry) -> dict[str, Any]:

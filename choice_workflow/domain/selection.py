@@ -7,10 +7,13 @@ Selection (15(d), 15(e)): the eligible, complete applications of a cycle are gro
 into strata of geographic area x rural/urban (15(d)) x size band of individuals served
 under 14(c) (15(e)). When requests exceed the funds, each stratum's quota is its share of
 the requested dollars (largest remainder, to the cent); each award is the request
-(within the 15(h) bounds) reduced pro rata, never below the minimum award. Awards are
-made in rank order within each stratum while the stratum stays within its quota, then
-the funds left go to the strata furthest below their quota. Stated guarantee (tested):
-every stratum's proposed dollars are within one maximum award of its quota.
+(within the 15(h) bounds): whole by default (``Rules.shortfall``), the applications not
+funded waiting for returned funds (15(j)); reduced pro rata, never below the minimum
+award, under the other reading. Awards are made in rank order within each stratum
+while the stratum stays within its quota, then the funds left go to the strata furthest
+below their quota (the last of them possibly less than requested, never below the
+minimum award). Stated guarantee (tested, under both readings): every stratum's
+proposed dollars are within one maximum award of its quota.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from choice_workflow.domain.counties import UNASSIGNED_AREA, CountyTable, geography
+from choice_workflow.domain.counties import UNASSIGNED_AREA, UNSOURCED_AREAS, CountyTable
 from choice_workflow.domain.cycle import (
     Stratum,
     WaitlistEntry,
@@ -32,7 +35,7 @@ from choice_workflow.domain.cycle import (
 )
 from choice_workflow.domain.employer import Employer
 from choice_workflow.errors import InvalidInput
-from choice_workflow.rules import Rules
+from choice_workflow.rules import Rules, Shortfall
 
 
 def size_band(individuals: int, rules: Rules) -> str:
@@ -49,7 +52,7 @@ def stratum_of(employer: Employer, counties: CountyTable, rules: Rules) -> Strat
     """15(d), 15(e): an employer's stratum: the geographic area and rural/urban status of
     its county, and its size band. A county that cannot be found counts as unassigned."""
     try:
-        area, setting = geography(counties.lookup(str(employer.county)))
+        area, setting = counties.geography(counties.lookup(str(employer.county)))
     except InvalidInput:
         return (UNASSIGNED_AREA, "unknown", size_band(int(employer.individuals_served_14c), rules))
     return (area, setting, size_band(int(employer.individuals_served_14c), rules))
@@ -158,7 +161,7 @@ class Selection:
         }
 
 
-def _quotas(candidates: Sequence[Candidate], funds_c: int, demand_c: int) -> dict[Stratum, int]:
+def quotas(candidates: Sequence[Candidate], funds_c: int, demand_c: int) -> dict[Stratum, int]:
     """Each stratum's share of ``funds_c`` in proportion to its requested cents, by the
     largest-remainder method (ties broken by stratum order)."""
     by: dict[Stratum, int] = {}
@@ -172,8 +175,23 @@ def _quotas(candidates: Sequence[Candidate], funds_c: int, demand_c: int) -> dic
     return quota
 
 
-def _requested(c: Candidate, rules: Rules) -> int:
+def requested_cents(c: Candidate, rules: Rules) -> int:
+    """A candidate's request in cents within the 15(h) bounds."""
     return min(max(cents(c.amount_requested), cents(rules.min_award)), cents(rules.max_award))
+
+
+def _amounts(
+    ordered: Sequence[Candidate], funds_c: int, demand_c: int, rules: Rules
+) -> dict[str, int]:
+    """What each candidate is proposed (cents): its request within the 15(h) bounds; when
+    the requests exceed the funds and the Rules read the shortfall pro rata, the request
+    reduced in proportion, never below the minimum award."""
+    if demand_c <= funds_c or rules.shortfall is Shortfall.WHOLE_REQUESTS:
+        return {c.grant_id: requested_cents(c, rules) for c in ordered}
+    floor_c = cents(rules.min_award)
+    return {
+        c.grant_id: max(floor_c, requested_cents(c, rules) * funds_c // demand_c) for c in ordered
+    }
 
 
 def select_awards(
@@ -183,22 +201,20 @@ def select_awards(
     applications of a cycle. Deterministic for the same inputs."""
     ordered = sorted(candidates, key=lambda c: (c.applied_us, c.grant_id))
     funds_c = max(cents(funds), 0)
-    demand_c = sum(_requested(c, rules) for c in ordered)
-    unassigned = sum(1 for c in ordered if c.area == "unassigned")
+    demand_c = sum(requested_cents(c, rules) for c in ordered)
+    unassigned = sum(1 for c in ordered if c.area in UNSOURCED_AREAS)
     if not ordered:
         return Selection(cycle, dollars(funds_c), Decimal("0.00"), {}, (), (), 0)
     floor_c, cap_c = cents(rules.min_award), cents(rules.max_award)
     short = demand_c > funds_c
+    amount = _amounts(ordered, funds_c, demand_c, rules)
     if short:
-        quota = _quotas(ordered, funds_c, demand_c)
-        amount = {
-            c.grant_id: max(floor_c, _requested(c, rules) * funds_c // demand_c) for c in ordered
-        }
+        quota = quotas(ordered, funds_c, demand_c)
     else:
         quota = {}
         for c in ordered:
-            quota[c.stratum] = quota.get(c.stratum, 0) + _requested(c, rules)
-        amount = {c.grant_id: _requested(c, rules) for c in ordered}
+            quota[c.stratum] = quota.get(c.stratum, 0) + requested_cents(c, rules)
+    pro_rata = short and rules.shortfall is Shortfall.PRO_RATA
     strata: dict[Stratum, list[Candidate]] = {}
     for c in ordered:
         strata.setdefault(c.stratum, []).append(c)
@@ -222,7 +238,7 @@ def select_awards(
             value = amount[c.grant_id]
             if awarded[s] + value <= quota[s] and total + value <= funds_c:
                 why = "within its stratum's quota" if short else "requests fit the funds"
-                award(c, value, why + (" at the pro-rata amount" if short else ""))
+                award(c, value, why + (" at the pro-rata amount" if pro_rata else ""))
             else:
                 waiting[s] = members[i:]
                 break
@@ -253,21 +269,17 @@ def select_awards(
 def first_come_first_served(
     cycle: int, candidates: Sequence[Candidate], funds: Decimal, rules: Rules
 ) -> Selection:
-    """The baseline selection equity is measured against: the same pro-rata amounts,
-    funded in order of application until the funds run out."""
+    """The baseline selection equity is measured against: the same amounts (by the
+    Rules' shortfall reading), funded in order of application until the funds run out."""
     ordered = sorted(candidates, key=lambda c: (c.applied_us, c.grant_id))
     funds_c = cents(funds)
-    demand_c = sum(_requested(c, rules) for c in ordered) or 1
-    quota = _quotas(ordered, funds_c, demand_c) if ordered else {}
-    short = demand_c > funds_c
+    demand_c = sum(requested_cents(c, rules) for c in ordered) or 1
+    quota = quotas(ordered, funds_c, demand_c) if ordered else {}
     total, awarded = 0, dict.fromkeys(quota, 0)
     proposals: list[Proposal] = []
+    amount = _amounts(ordered, funds_c, demand_c, rules)
     for c in ordered:
-        value = (
-            max(cents(rules.min_award), _requested(c, rules) * funds_c // demand_c)
-            if short
-            else _requested(c, rules)
-        )
+        value = amount[c.grant_id]
         if total + value > funds_c:
             break
         before = awarded[c.stratum]

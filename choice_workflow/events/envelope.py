@@ -74,6 +74,7 @@ class EventType:
     AWARDS_SELECTED = "AwardsSelected"
     DISBURSED = "Disbursed"
     REFERRED = "Referred"
+    FUNDS_RETURNED = "FundsReturned"
     ENDORSED = "Endorsed"
     WAGES_RECORDED = "WagesRecorded"
     HEADCOUNT_RECORDED = "HeadcountRecorded"

@@ -137,6 +137,7 @@ class Reasoned:
 class Approved:
     amount: Decimal = amount()
     accept_by: dt.datetime | None = instant()
+    warnings: JSON = optional()
 
 
 @attrs.frozen
@@ -150,6 +151,17 @@ class Referred:
     reason: str
     offered: Decimal = amount()
     available: Decimal = amount()
+    queue: JSON = optional()
+    offer: str = optional()
+    approval: str = optional()
+
+
+@attrs.frozen
+class FundsReturned:
+    cycle: int
+    from_grant: str
+    reason: str
+    free: Decimal = amount()
 
 
 @attrs.frozen
@@ -275,6 +287,7 @@ PAYLOADS: Mapping[tuple[str, int], type[Any]] = {
     (EventType.APPROVED, 1): Approved,
     (EventType.ENDORSED, 1): Endorsed,
     (EventType.REFERRED, 1): Referred,
+    (EventType.FUNDS_RETURNED, 1): FundsReturned,
     (EventType.NOTICE_CONFIRMED, 1): NoticeConfirmed,
     (EventType.NOTICE_SENT, 1): NoticeSent,
     (EventType.ACCEPTED, 1): AcceptBy,

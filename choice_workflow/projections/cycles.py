@@ -47,7 +47,10 @@ def ledger(
     :func:`~choice_workflow.domain.cycle.ledger_delta`), and the waitlisted grants
     already referred (15(j))."""
     if event.type == EventType.REFERRED:
-        cycle = attrs.evolve(cycle, referred=(*cycle.referred, after.id))
+        offer = (after.id, Decimal(str(event.payload["offered"])))
+        cycle = attrs.evolve(
+            cycle, referred=(*cycle.referred, after.id), offers=(*cycle.offers, offer)
+        )
     return apply_delta(cycle, reserved, disbursed)
 
 

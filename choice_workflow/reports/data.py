@@ -29,7 +29,7 @@ import attrs
 import pendulum
 
 from choice_workflow.domain.application import DISABILITY_CATEGORIES
-from choice_workflow.domain.counties import CountyTable
+from choice_workflow.domain.counties import CountyTable, table_for
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.privacy import SuppressedTable, suppress
 from choice_workflow.events import EventType, format_instant
@@ -257,7 +257,7 @@ def _disability(log: ProgramLog, holders: list[Grant]) -> SuppressedTable:
 
 def build_program_data(log: ProgramLog, counties: CountyTable | None = None) -> ProgramData:
     """:class:`ProgramData` of a log already read (see :func:`program_data`)."""
-    table = counties if counties is not None else CountyTable.illinois()
+    table = table_for(log.rules.county_table, counties)
     cycles = cycle_funds(log, table)
     where = strata(log, table)
     ordered = sorted(log.grants)

@@ -10,8 +10,11 @@ transition's start) carry their own instant, never in the future.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from decimal import Decimal
 from typing import Any
+
+import attrs
 
 from choice_workflow.commands import (
     Accept,
@@ -44,13 +47,17 @@ from choice_workflow.commands.registry import REGISTRY, Registry
 from choice_workflow.commands.spec import Env
 from choice_workflow.domain.actors import Actor
 from choice_workflow.domain.application import Application
-from choice_workflow.domain.counties import CountyTable
+from choice_workflow.domain.counties import CountyTable, RegionNotSourced, table_for
 from choice_workflow.domain.cycle import Cycle
 from choice_workflow.domain.employer import Employer
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.money import to_money
 from choice_workflow.domain.selection import Selection
-from choice_workflow.errors import ConcurrencyConflict, RulesMismatch, TransitionRefused
+from choice_workflow.errors import (
+    ConcurrencyConflict,
+    RulesMismatch,
+    TransitionRefused,
+)
 from choice_workflow.events import PROGRAM_STREAM
 from choice_workflow.lifecycle.machine import LifecycleMachine
 from choice_workflow.rules import Rules
@@ -87,10 +94,10 @@ class Program(AfterAward, Queries, Checks):
     ) -> None:
         self._store = store if store is not None else MemoryStore()
         self._clock = clock if clock is not None else SystemClock()
-        self._counties = counties if counties is not None else CountyTable.illinois()
+        self._counties = CountyTable.illinois()
         self._registry = registry
         self._machine = machine
-        self._rules = self._start(rules)
+        self._rules = self._start(rules, counties)
         self._uow = self._unit_of_work(self._rules)
 
     def _unit_of_work(self, rules: Rules) -> UnitOfWork:
@@ -99,8 +106,9 @@ class Program(AfterAward, Queries, Checks):
             self._store, self._clock, env, registry=self._registry, machine=self._machine
         )
 
-    def _start(self, rules: Rules | None) -> Rules:
-        """Record the Rules in force as the program's first event, or read them back."""
+    def _start(self, rules: Rules | None, counties: CountyTable | None) -> Rules:
+        """Record the Rules in force as the program's first event, or read them back;
+        the county table is the one they name (15(d)): ``counties`` or a shipped one."""
         for _ in range(RETRIES):
             with self._store.transaction() as tx:
                 kept = recorded_rules(tx.stream(PROGRAM_STREAM))
@@ -111,8 +119,12 @@ class Program(AfterAward, Queries, Checks):
                         cites=("99",),
                         hint="Open the program without rules= to use the recorded Rules.",
                     )
+                self._counties = table_for(kept.county_table, counties)
                 return kept
             chosen = rules if rules is not None else Rules.illinois()
+            if rules is None and counties is not None:
+                chosen = attrs.evolve(chosen, county_table=counties.digest)
+            self._counties = table_for(chosen.county_table, counties)
             try:
                 started: Rules = (
                     self._unit_of_work(chosen)
@@ -165,6 +177,7 @@ class Program(AfterAward, Queries, Checks):
         """Record an employer and its certificate data (role department or director)."""
         inputs.employer_id(getattr(employer, "id", None))
         result: Employer = self.run(RegisterEmployer(employer), actor, command_id=command_id)
+        self._warn_if_unsourced(result)
         return result
 
     def update_employer(
@@ -172,7 +185,26 @@ class Program(AfterAward, Queries, Checks):
     ) -> Employer:
         """Record changed facts of a registered employer (certificate, CRP funding, ...)."""
         result: Employer = self.run(UpdateEmployer(employer), actor, command_id=command_id)
+        self._warn_if_unsourced(result)
         return result
+
+    def _warn_if_unsourced(self, employer: Employer) -> None:
+        county = self._counties.lookup(employer.county)
+        if not self._counties.is_sourced(county):
+            warnings.warn(
+                RegionNotSourced(
+                    f"15(d): {county.name} County has no sourced region in the county table in "
+                    f"force; employer {employer.id} counts in the area "
+                    f"{self._counties.unsourced_area!r}. An agency with every region loads its "
+                    "own table (CountyTable.from_csv, Program(counties=...))."
+                ),
+                stacklevel=3,
+            )
+
+    @property
+    def counties(self) -> CountyTable:
+        """15(d): the county table in force (the one the Rules name)."""
+        return self._counties
 
     def change_contact(
         self, employer_id: str, actor: Actor, *, reason: str, address_of_record: str | None = None,

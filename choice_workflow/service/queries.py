@@ -9,12 +9,14 @@ import datetime as dt
 import attrs
 import pendulum
 
+from choice_workflow.commands.referral import queue_entries
 from choice_workflow.domain.actors import Actor
 from choice_workflow.domain.application import Application
 from choice_workflow.domain.cycle import Cycle
 from choice_workflow.domain.employer import Employer
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.performance import BreakData, read_break_data
+from choice_workflow.domain.queue import QueueEntry
 from choice_workflow.domain.recorded import performance_from_data
 from choice_workflow.domain.state import State
 from choice_workflow.domain.wages import WageFinding, WageRecord, check_wages
@@ -73,6 +75,20 @@ class Queries:
         if found is None:
             raise UnknownGrant(grant_id=grant_id)
         return found
+
+    def queue(self, cycle: int) -> tuple[QueueEntry, ...]:
+        """15(j): the cycle's standing queue now: every eligible, complete application
+        still applied and not referred, in the selection's order, each with its reason
+        (the stratum furthest below its quota first, then by application time). The
+        head is the next applicant returned funds go to."""
+        with self._store.transaction() as tx:
+            found = tx.cycle(cycle)
+            if found is None:
+                raise InvalidInput(
+                    problems=[Problem(("15(f)",), f"cycle {cycle} is not open",
+                                      "Open it first (open_cycle).", "cycle")]
+                )  # fmt: skip
+            return tuple(queue_entries(tx, found, self._uow.env, self._clock.now()))
 
     def grants(self, state: State | None = None) -> list[Grant]:
         """All grants, or those in ``state``, ordered by id."""

@@ -20,7 +20,7 @@ import attrs
 import pendulum
 
 from choice_workflow.commands.program import RecordRefusal
-from choice_workflow.commands.referral import FollowUp, next_applicant, releases
+from choice_workflow.commands.referral import MAX_ROUNDS, next_applicant, releases
 from choice_workflow.commands.registry import REGISTRY, Registry
 from choice_workflow.commands.spec import CommandSpec, Env, Target, decoded_of, target_of
 from choice_workflow.domain.actors import Actor, Role
@@ -263,20 +263,27 @@ class UnitOfWork:
             self._judged.remember(projected.grant, known["application"], context.employer)
         result = spec.result((event,), _after(projected))
         written = [event]
-        for follow in self._follow_ups(tx, event, projected):
-            follow_spec = self.registry.of(follow.command)
-            more, _ = self._execute(
-                tx, follow_spec, follow.command, Actor.system(), cid + follow.suffix, now,
-                quiet=follow.quiet,
-            )  # fmt: skip
-            written += more
-        return tuple(written), result
-
-    def _follow_ups(self, tx: Session, event: Event, projected: Projected) -> list[FollowUp]:
         after, cycle = projected.grant, projected.cycle
         if after is None or cycle is None or not releases(event.type, projected.before, after):
-            return []
-        return next_applicant(tx, cycle, after, self.env)
+            return tuple(written), result
+        # 15(j): the next applicant, then the next while the free funds allow (a cascade
+        # of rounds, each read from the log as the round before left it).
+        follows = next_applicant(tx, cycle, after, self.env, now)
+        for round_ in range(2, MAX_ROUNDS + 2):
+            referred = False
+            for follow in follows:
+                follow_spec = self.registry.of(follow.command)
+                more, _ = self._execute(
+                    tx, follow_spec, follow.command, Actor.system(), cid + follow.suffix, now,
+                    quiet=follow.quiet,
+                )  # fmt: skip
+                written += more
+                referred = referred or any(e.type == EventType.REFERRED for e in more)
+            fresh = tx.cycle(cycle.number) if referred else None
+            if fresh is None:
+                break
+            follows = next_applicant(tx, fresh, after, self.env, now, round=round_)
+        return tuple(written), result
 
     def check_role(self, name: str, actor: Actor, *, command: str, target: str) -> None:
         """Refuse (and log) an actor whose role may not run the command ``name``; for
@@ -290,12 +297,9 @@ class UnitOfWork:
                 else f"{refusal.reason} (the attempt could not be logged: {failure})"
             )
             raise NotPermitted(
-                command=command,
-                actor=actor.id,
-                role=actor.role.value,
-                reason=reason,
+                command=command, actor=actor.id, role=actor.role.value, reason=reason,
                 hint=refusal.hint,
-            )
+            )  # fmt: skip
 
     def refusals(self, command: object, actor: Actor) -> tuple[Problem, ...]:
         """Every reason ``command`` would be refused for ``actor`` now (empty: it would

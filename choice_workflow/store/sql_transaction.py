@@ -16,7 +16,13 @@ from choice_workflow.domain.application import (
     application_from_data,
     application_to_data,
 )
-from choice_workflow.domain.cycle import Cycle, waitlist_data, waitlist_from_data
+from choice_workflow.domain.cycle import (
+    Cycle,
+    referrals_data,
+    referrals_from_data,
+    waitlist_data,
+    waitlist_from_data,
+)
 from choice_workflow.domain.employer import Employer, employer_from_data, employer_to_data
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.state import State
@@ -286,7 +292,7 @@ class SqlTransaction(Transaction):
             reserved=Decimal(m["reserved"]),
             disbursed=Decimal(m["disbursed"]),
             waitlist=waitlist_from_data(json.loads(m["waitlist"])),
-            referred=tuple(json.loads(m["referred"])),
+            **referrals_from_data(json.loads(m["referred"])),
         )
 
     def put_cycle(self, cycle: Cycle) -> None:
@@ -298,7 +304,7 @@ class SqlTransaction(Transaction):
             "reserved": f"{cycle.reserved:.2f}",
             "disbursed": f"{cycle.disbursed:.2f}",
             "waitlist": json.dumps([waitlist_data(w) for w in cycle.waitlist]),
-            "referred": json.dumps(list(cycle.referred)),
+            "referred": json.dumps(referrals_data(cycle)),
         }
         done = self.conn.execute(sa.update(t).where(t.c.number == cycle.number).values(row))
         if done.rowcount == 0:
