@@ -147,7 +147,7 @@ def test_one_return_cascades_to_as_many_applicants_as_the_funds_allow() -> None:
 
 
 @pytest.mark.cite("15(j)")
-def test_three_lapses_reach_three_applicants() -> None:
+def test_three_returns_in_a_row_reach_three_applicants() -> None:
     program = _program("100000.00")
     _approved(program, ("A", "50000.00"), ("B", "50000.00"))
     for employer in ("C", "D", "E"):

@@ -16,7 +16,7 @@ their instant, so verify finds a referral of the wrong applicant or amount.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -142,16 +142,18 @@ def released_stratum(view: View, grant_id: str, env: Env) -> Stratum | None:
 # -- what a return leads to --------------------------------------------------------------
 
 
-def releases(event_type: str, before: Grant | None, after: Grant) -> bool:
+def releases(event_type: str, before: Grant | None, after: Grant, rules: Rules) -> bool:
     """True when the event returns an award's funds while they can still fund another:
     a grant that ends holding less than before (a close-out's unspent return comes at
-    the end of the 3-year period: too late, and reported as lapsed); or a referred
-    application that ends without an approval (its offer is free again)."""
+    the end of the 3-year period: too late, and reported as lapsed); or, under the queue
+    reading, a referred application that ends without an approval (its offer is free
+    again)."""
     reserved, _ = ledger_delta(before, after)
     if reserved < 0 and after.is_final and event_type != EventType.CLOSED_OUT:
         return True
     return (
-        after.referred_from is not None
+        rules.next_applicant is NextApplicant.QUEUE
+        and after.referred_from is not None
         and before is not None
         and before.state is State.APPLIED
         and after.state in (State.DENIED, State.WITHDRAWN)
@@ -174,7 +176,9 @@ def next_applicant(
     if offer.entry is None:
         if round > 1:
             return []
-        return [FollowUp(NoteReturn(cycle.number, released.id, offer.free, offer.reason))]
+        return [
+            FollowUp(NoteReturn(cycle.number, released.id, offer.free, offer.reason), "#returned")
+        ]
     refer = Refer(
         offer.entry.grant_id, released.id, released.state.value, offer.offered, offer.free
     )
@@ -184,6 +188,29 @@ def next_applicant(
         approval = "#next" if round == 1 else f"#next-{round}"
         follow.append(FollowUp(Approve(offer.entry.grant_id, offer.offered), approval, quiet=True))
     return follow
+
+
+def cascade(
+    view: View, cycle: Cycle, released: Grant, env: Env, now: pendulum.DateTime,
+    run: Callable[[FollowUp], Sequence[Event]],
+) -> list[Event]:  # fmt: skip
+    """15(j): run (with ``run``, in the transaction of the return) what the funds
+    returned by ``released`` lead to: the next applicant, then the next while the free
+    funds allow, each round read from ``view`` as the round before left it. Returns the
+    events written."""
+    written: list[Event] = []
+    follows = next_applicant(view, cycle, released, env, now)
+    for round_ in range(2, MAX_ROUNDS + 2):
+        referred = False
+        for follow in follows:
+            more = run(follow)
+            written += more
+            referred = referred or any(e.type == EventType.REFERRED for e in more)
+        fresh = view.cycle(cycle.number) if referred else None
+        if fresh is None:
+            break
+        follows = next_applicant(view, fresh, released, env, now, round=round_)
+    return written
 
 
 def _from_waitlist(view: View, cycle: Cycle, released: Grant, env: Env) -> list[FollowUp]:

@@ -17,7 +17,7 @@ either, and nobody is offered less than the minimum award (15(h)).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 import attrs
@@ -134,11 +134,3 @@ def offer_of(queue: Sequence[QueueEntry], free: Decimal, rules: Rules) -> Offer:
         else f"the free funds: less than its request of ${head.requested:,.2f}"
     )
     return Offer(head, offered, free, reason)
-
-
-def held_by(funded: Sequence[Funded]) -> Mapping[Stratum, Decimal]:
-    """What each stratum's funded grants and referred applications hold."""
-    out: dict[Stratum, Decimal] = {}
-    for f in funded:
-        out[f.candidate.stratum] = out.get(f.candidate.stratum, Decimal("0.00")) + f.holds
-    return out

@@ -20,7 +20,7 @@ import attrs
 import pendulum
 
 from choice_workflow.commands.program import RecordRefusal
-from choice_workflow.commands.referral import MAX_ROUNDS, next_applicant, releases
+from choice_workflow.commands.referral import cascade, releases
 from choice_workflow.commands.registry import REGISTRY, Registry
 from choice_workflow.commands.spec import CommandSpec, Env, Target, decoded_of, target_of
 from choice_workflow.domain.actors import Actor, Role
@@ -264,25 +264,16 @@ class UnitOfWork:
         result = spec.result((event,), _after(projected))
         written = [event]
         after, cycle = projected.grant, projected.cycle
-        if after is None or cycle is None or not releases(event.type, projected.before, after):
-            return tuple(written), result
-        # 15(j): the next applicant, then the next while the free funds allow (a cascade
-        # of rounds, each read from the log as the round before left it).
-        follows = next_applicant(tx, cycle, after, self.env, now)
-        for round_ in range(2, MAX_ROUNDS + 2):
-            referred = False
-            for follow in follows:
-                follow_spec = self.registry.of(follow.command)
-                more, _ = self._execute(
-                    tx, follow_spec, follow.command, Actor.system(), cid + follow.suffix, now,
-                    quiet=follow.quiet,
-                )  # fmt: skip
-                written += more
-                referred = referred or any(e.type == EventType.REFERRED for e in more)
-            fresh = tx.cycle(cycle.number) if referred else None
-            if fresh is None:
-                break
-            follows = next_applicant(tx, fresh, after, self.env, now, round=round_)
+        if (
+            after is not None
+            and cycle is not None
+            and releases(event.type, projected.before, after, self.env.rules)
+        ):
+            written += cascade(
+                tx, cycle, after, self.env, now,
+                lambda f: self._execute(tx, self.registry.of(f.command), f.command,
+                                        Actor.system(), cid + f.suffix, now, quiet=f.quiet)[0],
+            )  # fmt: skip
         return tuple(written), result
 
     def check_role(self, name: str, actor: Actor, *, command: str, target: str) -> None:
