@@ -27,13 +27,22 @@ from choice_workflow.errors import (
     ScenarioError,
     Severity,
     StoreError,
+    SweepInterrupted,
     TableError,
     TransitionRefused,
     UnknownEmployer,
     UnknownGrant,
 )
 from choice_workflow.events import Event
-from choice_workflow.rules import AwardCounts, Base2, PeriodStart, Rules, WindowStart
+from choice_workflow.rules import (
+    AwardCounts,
+    Base2,
+    NextApplicant,
+    PeriodStart,
+    Rules,
+    Shortfall,
+    WindowStart,
+)
 from choice_workflow.service.program import Program
 from choice_workflow.time import Clock, ManualClock, SystemClock
 
@@ -56,6 +65,7 @@ __all__ = [
     "InvalidInput",
     "LogFormatError",
     "ManualClock",
+    "NextApplicant",
     "NotPermitted",
     "PackageRefused",
     "PeriodStart",
@@ -67,8 +77,10 @@ __all__ = [
     "RulesMismatch",
     "ScenarioError",
     "Severity",
+    "Shortfall",
     "State",
     "StoreError",
+    "SweepInterrupted",
     "SystemClock",
     "TableError",
     "TransitionRefused",

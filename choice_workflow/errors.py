@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -160,6 +161,22 @@ class ConcurrencyConflict(ChoiceWorkflowError):
 class ClockError(ChoiceWorkflowError):
     """A clock was asked to do what a clock cannot (go backwards), or a command's
     instant would precede what the log already holds (a clock behind the database)."""
+
+
+class SweepInterrupted(ChoiceWorkflowError):
+    """A sweep stopped part-way: ``forfeited`` holds the grants (``Grant``) it had
+    forfeited before (each in its own committed transaction), ``error`` what stopped it
+    (also the ``__cause__``). Running the sweep again goes on where it stopped."""
+
+    def __init__(self, *, forfeited: Iterable[Any], error: ChoiceWorkflowError) -> None:
+        self.forfeited = tuple(forfeited)
+        self.error = error
+        super().__init__(
+            reason=f"the sweep stopped after forfeiting {len(self.forfeited)} grant(s): "
+            f"{error.reason}",
+            cites=error.cites or ("15(j)",),
+            hint=f"{error.hint} The forfeits recorded stand; run the sweep again.".lstrip(),
+        )
 
 
 class IllegalHistory(ChoiceWorkflowError):

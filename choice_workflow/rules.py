@@ -64,10 +64,10 @@ class Shortfall(enum.Enum):
     """15(d), 15(j) reading: what a selection does when the requests exceed the funds."""
 
     WHOLE_REQUESTS = "whole_requests"
-    """Whole requests are funded in the queue's order; the applications not
+    """Default: whole requests are funded in the queue's order; the applications not
     funded wait for returned funds (15(j)'s "next applicant" presumes them)."""
     PRO_RATA = "pro_rata"
-    """Default for now: every award is reduced in proportion, never below the minimum award; only when
+    """Every award is reduced in proportion, never below the minimum award; only when
     the funds fall below one minimum award per applicant is there a waitlist (the
     behaviour of logs that do not record this setting)."""
 
@@ -76,10 +76,10 @@ class NextApplicant(enum.Enum):
     """15(j) reading: who is "the next applicant" returned funds go to."""
 
     QUEUE = "queue"
-    """The first of every complete application of the cycle still waiting
+    """Default: the first of every complete application of the cycle still waiting
     (applied), in the selection's order, whether or not a selection ran."""
     WAITLIST = "waitlist"
-    """Default for now: only the waitlist a selection produced, at the amount it
+    """Only the waitlist a selection produced, at the amount it
     proposed (also the behaviour of logs that do not record this setting)."""
 
 
@@ -225,13 +225,12 @@ class Rules:
     auto_approve_next: bool = False
     """15(j) reading: when a grant returns for "the next applicant", put the next
     applicant before the Director (default) or approve it at once."""
-    next_applicant: NextApplicant = NextApplicant.WAITLIST
-    """15(j) reading: who the next applicant is: a selection's waitlist (for now the
-    default), or the cycle's standing queue (``NextApplicant.QUEUE``)."""
-    shortfall: Shortfall = Shortfall.PRO_RATA
-    """15(d), 15(j) reading: when requests exceed the funds, reduce every award pro rata
-    (for now the default), or fund whole requests in the queue's order
-    (``Shortfall.WHOLE_REQUESTS``)."""
+    next_applicant: NextApplicant = NextApplicant.QUEUE
+    """15(j) reading: who the next applicant is: the head of the cycle's standing queue
+    (default), or only a selection's waitlist (``NextApplicant.WAITLIST``)."""
+    shortfall: Shortfall = Shortfall.WHOLE_REQUESTS
+    """15(d), 15(j) reading: when requests exceed the funds, fund whole requests in the
+    queue's order (default), or reduce every award pro rata (``Shortfall.PRO_RATA``)."""
     county_table: str = ILLINOIS_COUNTIES
     """15(d): the digest of the county table in force (areas and rural/urban status),
     recorded so that verify and the reports place every employer as the Program did."""

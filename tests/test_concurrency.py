@@ -69,6 +69,11 @@ def plan_for(index: int, commands: int, race: list[int], rng: random.Random) -> 
     return plan
 
 
+FOLLOW_UPS = frozenset({EventType.REFERRED, EventType.FUNDS_RETURNED})
+"""Events a release writes under its own command id (the 15(j) referral, or the note
+that nobody was referred)."""
+
+
 def clock_offsets(processes: int, grants: int) -> list[int]:
     """Minutes after START + 48 h of each process's clock, spread over the grants."""
     return [grants * (p + 1) // (processes + 1) for p in range(processes)]
@@ -143,9 +148,20 @@ def check_log(url: str, reports: list[dict[str, Any]], grants: int) -> tuple[int
         # Every success a process reported is in the log exactly once; nothing else
         # the processes tried is.
         succeeded = [cid for r in reports for cid in r["ok"]]
-        logged = Counter(row.command_id for row in rows if row.command_id.startswith("w"))
+        logged = Counter(
+            row.command_id for row in rows
+            if row.command_id.startswith("w") and row.type not in FOLLOW_UPS
+        )  # fmt: skip
         assert len(succeeded) == len(set(succeeded))
         assert dict.fromkeys(succeeded, 1) == dict(logged)
+        # What a release wrote in its transaction (15(j)) belongs to a command that
+        # succeeded, and no application is referred twice, whoever released first.
+        follow_ups = [row for row in rows if row.type in FOLLOW_UPS]
+        assert {
+            r.command_id.split("#")[0] for r in follow_ups if r.command_id.startswith("w")
+        } <= set(succeeded)
+        referred = Counter(r.stream_id for r in follow_ups if r.type == EventType.REFERRED)
+        assert {} == {g: n for g, n in referred.items() if n > 1}
         assert len(commands) == len(set(commands))
         assert set(commands) == {row.command_id for row in rows}
 

@@ -1,4 +1,5 @@
-"""Docs are tests: every ```python block of README.md and docs/ runs, and the demo too."""
+"""Docs are tests: every ```python block of README.md and docs/ runs (and prints what the
+```text block right after it shows, where there is one), and the demo too."""
 
 from __future__ import annotations
 
@@ -13,15 +14,23 @@ from choice_workflow import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-BLOCK = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+BLOCK = re.compile(r"^```python\n(.*?)^```\n(?:\n```text\n(.*?)^```$)?", re.MULTILINE | re.DOTALL)
 
 
-def _blocks() -> list[tuple[str, str]]:
+def _found() -> list[tuple[str, str, str | None]]:
     found = []
     for page in PAGES:
         for n, match in enumerate(BLOCK.finditer(page.read_text(encoding="utf-8")), start=1):
-            found.append((f"{page.relative_to(ROOT)}#{n}", match.group(1)))
+            found.append((f"{page.relative_to(ROOT)}#{n}", match.group(1), match.group(2)))
     return found
+
+
+def _blocks() -> list[tuple[str, str]]:
+    return [(where, code) for where, code, _ in _found()]
+
+
+def _outputs() -> dict[str, str]:
+    return {where: shown for where, _, shown in _found() if shown is not None}
 
 
 @pytest.mark.parametrize(("where", "code"), _blocks(), ids=[w for w, _ in _blocks()])
@@ -38,6 +47,9 @@ def test_every_python_block_of_the_docs_runs(where: str, code: str, tmp_path: Pa
         check=False,
     )
     assert 0 == done.returncode, f"{where} failed:\n{done.stderr}"
+    shown = _outputs().get(where)
+    if shown is not None:  # the output the page shows is what the block prints
+        assert shown == done.stdout, f"{where} prints:\n{done.stdout}"
 
 
 def test_the_readme_example_prints_accepted() -> None:

@@ -54,7 +54,7 @@ from choice_workflow import (
     TransitionRefused,
     UnknownGrant,
 )
-from choice_workflow.events import SECURITY_STREAM, Event, format_instant
+from choice_workflow.events import SECURITY_STREAM, Event, EventType, format_instant
 from choice_workflow.lifecycle.table import GRANT_LIFECYCLE
 from choice_workflow.projections.grants import fold as fold_grant
 from choice_workflow.samples import sample_application, sample_employer
@@ -260,7 +260,15 @@ class RandomCommands(RuleBasedStateMachine):
         assert actor.role in ALLOWED_ROLES[command], f"{actor} may not {command}"
         if actor.role is Role.EMPLOYER:
             assert actor.employer_id == result.employer_id
-        assert 1 == self.log_size() - log_before
+        new = list(self.program.store.all_events())[log_before:]
+        own = [e for e in new if e.stream_id == grant_id]
+        assert 1 == len(own)
+        # Besides its event, only what a return of funds leads to (15(j)), in its
+        # transaction and under its command id: a referral, or the note that nobody was.
+        follow = [e for e in new if e.stream_id != grant_id]
+        assert all(e.type in (EventType.REFERRED, EventType.FUNDS_RETURNED) for e in follow)
+        assert all(e.command_id.startswith(own[0].command_id) for e in follow)
+        assert not follow or result.state.is_final
         last = self.program.events(grant_id)[-1]
         assert (EVENT_TYPES[command], actor.id, result.version) == (
             last.type,

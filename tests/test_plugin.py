@@ -12,11 +12,14 @@ import sys
 from decimal import Decimal
 from importlib.metadata import entry_points
 
+import attrs
 import pendulum
 import pytest
 
-from choice_workflow import Program, Role, State, SystemClock, TransitionRefused
+from choice_workflow import Program, Role, Rules, State, SystemClock, TransitionRefused
 from choice_workflow.errors import ClockError
+from choice_workflow.rules import NextApplicant, Shortfall
+from choice_workflow.store.base import Store
 from choice_workflow.store.memory import MemoryStore
 from choice_workflow.store.sql import SqlStore
 from choice_workflow.testing import (
@@ -30,6 +33,10 @@ from choice_workflow.testing import (
 )
 from choice_workflow.testing.scenarios import START
 from choice_workflow.time.clock import ManualClock
+
+OLDER = attrs.evolve(
+    Rules.illinois(), next_applicant=NextApplicant.WAITLIST, shortfall=Shortfall.PRO_RATA
+)
 
 pytest_plugins = ["pytester"]
 
@@ -215,15 +222,30 @@ def test_run_cycle_with_funds_for_every_request_accepts_every_application(
 
 
 def test_run_cycle_with_some_accepting_forfeits_the_others_and_refers_the_waitlist(
+    cw_store: Store, cw_clock: ManualClock
+) -> None:
+    program = Program(cw_store, clock=cw_clock, rules=OLDER)  # six pro-rata awards
+    selection = run_cycle(program, employers=10, appropriation="60000.00", accept="some")
+    proposed = [p.grant_id for p in selection.proposals]
+    states = {g.id: g.state for g in program.grants()}
+    assert [State.ACCEPTED, State.FORFEITED] * 3 == [states[g] for g in proposed]
+    referred = [g for g in program.grants(State.APPLIED) if g.referred_from is not None]
+    assert 3 == len(referred)
+    assert {g.referred_from for g in referred} <= set(proposed)
+
+
+def test_run_cycle_with_some_accepting_refers_the_queue_for_each_forfeit(
     cw_program: Program,
 ) -> None:
     selection = run_cycle(cw_program, employers=10, appropriation="60000.00", accept="some")
     proposed = [p.grant_id for p in selection.proposals]
+    assert ["25000.00", "25000.00", "10000.00"] == [str(p.amount) for p in selection.proposals]
     states = {g.id: g.state for g in cw_program.grants()}
-    assert [State.ACCEPTED, State.FORFEITED] * 3 == [states[g] for g in proposed]
+    assert [State.ACCEPTED, State.FORFEITED, State.ACCEPTED] == [states[g] for g in proposed]
     referred = [g for g in cw_program.grants(State.APPLIED) if g.referred_from is not None]
-    assert 3 == len(referred)
-    assert {g.referred_from for g in referred} <= set(proposed)
+    assert [(selection.waitlist[0].grant_id, proposed[1])] == [
+        (g.id, g.referred_from) for g in referred
+    ]
 
 
 def test_run_cycle_with_none_accepting_leaves_the_approvals_waiting(

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pendulum
 import pytest
 from freezegun import freeze_time
@@ -47,6 +48,7 @@ from choice_workflow.reports import (
 )
 from choice_workflow.reports.evaluations import evaluation_from_data
 from choice_workflow.reports.render_csv import HEADER
+from choice_workflow.rules import NextApplicant, Shortfall
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store.base import Store
 from choice_workflow.store.memory import MemoryStore
@@ -80,10 +82,15 @@ def sample_program(store: Store | None = None, seed: int = 2030) -> Program:
     """A seeded program on a ManualClock: 8 employers apply in cycle 1 (80% of their
     requests appropriated); one declines, one lets its approval lapse; the 6 grant
     holders report wages every quarter from June 2030 to September 2031 and head counts
-    before and after; 5 are evaluated, the last is not yet."""
+    before and after; 5 are evaluated, the last is not yet. Under the older readings of
+    15(j) and of a shortfall (a selection's waitlist, awards reduced pro rata), which
+    these reports were written for."""
     rng = random.Random(seed)
     clock = ManualClock(pendulum.datetime(2030, 7, 1, 9, tz=CHICAGO))
-    program = Program(store if store is not None else MemoryStore(), clock=clock)
+    older = attrs.evolve(
+        Rules.illinois(), next_applicant=NextApplicant.WAITLIST, shortfall=Shortfall.PRO_RATA
+    )
+    program = Program(store if store is not None else MemoryStore(), clock=clock, rules=older)
     ids = [f"E{n:02d}" for n in range(1, len(COUNTIES) + 1)]
     for n, eid in enumerate(ids):
         served = rng.choice((8, 15, 30, 60, 120))

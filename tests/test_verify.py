@@ -229,7 +229,14 @@ def test_an_approval_of_60000_dollars_is_a_failed_guard(scenario: Scenario) -> N
         EventType.APPROVED,
         lambda r: r["payload"].update(amount="60000.00"),
     )
-    assert [(Kind.GUARD_FAILED, ("15(h)",), "G1", 3)] == _summary(verify(items).findings)
+    findings = verify(items).findings
+    # Then G3's lapse (nothing waiting) recorded $110,000 free, which the forged ledger
+    # does not give: the return no longer agrees with the log (15(j)).
+    assert [
+        (Kind.GUARD_FAILED, ("15(h)",), "G1", 3), (Kind.GUARD_FAILED, ("15(j)",), "cycle:1", 2)
+    ] == _summary(findings)  # fmt: skip
+    assert "$110,000.00 free" in findings[1].message
+    assert "the log gives $90,000.00" in findings[1].message
 
 
 def test_an_acceptance_of_a_denied_grant_is_an_illegal_transition(scenario: Scenario) -> None:
@@ -318,7 +325,8 @@ def test_an_approval_of_nan_dollars_is_reported_not_raised(scenario: Scenario) -
     )
     found = sorted({(f.stream_id, f.version) for f in verify(items).findings})
     assert ("G1", 3) == found[0]  # the forged approval, then what could not follow it
-    assert {"G1"} == {stream for stream, _ in found}
+    # and G3's return, judged against a ledger where G1 waits unapproved (15(j)).
+    assert {"G1", "cycle:1"} == {stream for stream, _ in found}
 
 
 # -- a SQLite store: projections and columns beside the log ------------------------------

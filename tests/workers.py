@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import pendulum
 import sqlalchemy as sa
 
-from choice_workflow import Actor, ChoiceWorkflowError, ManualClock, Program, Role
+from choice_workflow import Actor, ChoiceWorkflowError, ManualClock, Program, Role, SweepInterrupted
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store.sql import SqlStore
 
@@ -64,7 +64,12 @@ def run_plan(program: Program, plan: Sequence[Planned]) -> dict[str, Any]:
         try:
             if step.kind == "sweep":
                 sweeps += 1
-                for grant in program.sweep():
+                try:
+                    swept = program.sweep()
+                except SweepInterrupted as stopped:  # what it forfeited still counts
+                    swept = list(stopped.forfeited)
+                    refused[type(stopped.error).__name__] += 1
+                for grant in swept:
                     forfeited.append((grant.id, f"forfeit:{grant.id}:{grant.accept_by_us}"))
                 continue
             if step.kind == "accept":

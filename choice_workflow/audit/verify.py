@@ -22,6 +22,7 @@ from choice_workflow.audit.conformance import Conformance, Pending
 from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.integrity import Integrity
 from choice_workflow.audit.jsonl import log_items, read_record
+from choice_workflow.audit.returns import Returns
 from choice_workflow.commands.registry import REGISTRY, Registry
 from choice_workflow.commands.spec import Target, decoded_of, target_of
 from choice_workflow.domain.counties import CountyTable
@@ -262,10 +263,13 @@ class _Pass:
         self.corrections: list[CorrectionNote] = []
         self.pending: list[Pending] = []
         """The Act's findings, held until the whole log is read (:meth:`_settle`)."""
+        self.returns = Returns()
 
     def run(self, items: Iterable[Item]) -> Report:
         for item in items:
             self._one(item)
+        for item, event, message in self.returns.unanswered():
+            self._hold(item, event, Kind.GUARD_FAILED, message, ("15(j)",), ledger=True)
         self._settle()
         self.findings += self.integrity.summaries()
         return Report(
@@ -444,6 +448,7 @@ class _Pass:
         if projector is None:  # events before the program's start: the Act's own Rules
             projector = self.projector = Projector(Rules.illinois(), records=self.records)
         kind = projection_of(event.stream_id, event.type)
+        self.returns.follow_up(event)
         if kind == "none":
             return
         try:
@@ -464,6 +469,8 @@ class _Pass:
             return
         if projected.grant is not None:
             self.state.note_type(event)
+            if self.check and self.guards:
+                self.returns.folded(item, event, projected, self.rules)
             if event.type in (EventType.CORRECTED, EventType.AMENDED):
                 self._note(item, event)
         cycle = projected.cycle

@@ -351,8 +351,9 @@ def _note_return(
                                     f"${offer.free:,.2f} is free: it is to be referred",
                                     "Refer the next applicant.", "reason"))  # fmt: skip
         elif (offer.free, offer.reason) != (command.free, command.reason):
-            problems.append(Problem(_CITES, f"the return is: {offer.reason} "
-                                    f"(${offer.free:,.2f} free)", "Say why as it is.", "reason"))  # fmt: skip
+            problems.append(Problem(_CITES, f"the return says ${command.free:,.2f} free "
+                                    f"({command.reason}); the log gives ${offer.free:,.2f} "
+                                    f"({offer.reason})", "Say why as it is.", "reason"))  # fmt: skip
     if problems:
         raise TransitionRefused(command="note_return", grant_id=f"cycle:{command.number}",
                                 problems=problems)  # fmt: skip

@@ -10,8 +10,9 @@ the requested dollars (largest remainder, to the cent); each award is the reques
 (within the 15(h) bounds): whole by default (``Rules.shortfall``), the applications not
 funded waiting for returned funds (15(j)); reduced pro rata, never below the minimum
 award, under the other reading. Awards are made in rank order within each stratum
-while the stratum stays within its quota, then the funds left go to the strata furthest
-below their quota (the last of them possibly less than requested, never below the
+while the stratum stays within its quota, then the funds left go one award at a time
+where the award keeps every stratum nearest its quota, the stratum furthest below its
+quota first when tied (the last of them possibly less than requested, never below the
 minimum award). Stated guarantee (tested, under both readings): every stratum's
 proposed dollars are within one maximum award of its quota.
 """
@@ -24,7 +25,12 @@ from typing import Any
 
 import attrs
 
-from choice_workflow.domain.counties import UNASSIGNED_AREA, UNSOURCED_AREAS, CountyTable
+from choice_workflow.domain.counties import (
+    UNASSIGNED_AREA,
+    UNSOURCED_AREA,
+    UNSOURCED_AREAS,
+    CountyTable,
+)
 from choice_workflow.domain.cycle import (
     Stratum,
     WaitlistEntry,
@@ -102,7 +108,7 @@ class Selection:
     waitlist: tuple[WaitlistEntry, ...]
     unassigned: int
     """How many applicants' counties have no sourced geographic area (the default
-    county table's "unassigned" area)."""
+    county table's area "region not sourced"; "unassigned" in logs of the older table)."""
 
     def awarded(self, stratum: Stratum) -> Decimal:
         """The proposed dollars of one stratum."""
@@ -122,9 +128,12 @@ class Selection:
             f"in {len(self.quotas)} strata (area x rural/urban x size band; 15(d), 15(e)).",
         ]
         if self.unassigned:
+            names = sorted({s[0] for s in self.quotas if s[0] in UNSOURCED_AREAS})
+            area = " and ".join(f"'{n}'" for n in names) or f"'{UNSOURCED_AREA}'"
             lines.append(
                 f"{self.unassigned} applicant(s) are in counties with no sourced geographic area; "
-                "they form the 'unassigned' area."
+                f"they form the area {area} (15(d)). An agency with a sourced region for "
+                "these counties loads its own table: Program(counties=CountyTable.from_csv(...))."
             )
         for p in self.proposals:
             lines.append(
@@ -232,6 +241,12 @@ def select_awards(
                      dollars(awarded[c.stratum]), len(proposals) + 1, reason)
         )  # fmt: skip
 
+    def _after(s: Stratum, value: int) -> tuple[int, int, Stratum]:
+        """Which stratum the funds left go to: the one whose award leaves every stratum
+        nearest its quota, then the one furthest below its quota."""
+        worst = max(abs(awarded[t] + (value if t == s else 0) - quota[t]) for t in strata)
+        return (-worst, quota[s] - awarded[s], s)
+
     waiting: dict[Stratum, list[Candidate]] = {}
     for s, members in sorted(strata.items()):
         for i, c in enumerate(members):
@@ -242,7 +257,7 @@ def select_awards(
             else:
                 waiting[s] = members[i:]
                 break
-    while True:  # the funds left go to the strata furthest below their quota
+    while True:  # the funds left go where they keep every stratum nearest its quota
         left = funds_c - total
         open_strata = [
             s for s, rest in waiting.items()
@@ -250,10 +265,10 @@ def select_awards(
         ]  # fmt: skip
         if not open_strata:
             break
-        s = max(open_strata, key=lambda s: (quota[s] - awarded[s], s))
+        s = max(open_strata, key=lambda s: _after(s, min(amount[waiting[s][0].grant_id], left)))
         c = waiting[s].pop(0)
         value = min(amount[c.grant_id], left)
-        award(c, value, "from the funds left, to the stratum furthest below its quota")
+        award(c, value, "from the funds left, where it keeps every stratum nearest its quota")
     deficit = {s: quota[s] - awarded[s] for s in strata}
     rest = [c for s in sorted(waiting, key=lambda s: (-deficit[s], s)) for c in waiting[s]]
     waitlist = tuple(

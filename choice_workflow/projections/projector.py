@@ -17,6 +17,7 @@ from choice_workflow.domain.application import Application
 from choice_workflow.domain.cycle import Cycle, ledger_delta
 from choice_workflow.domain.employer import Employer
 from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.state import State
 from choice_workflow.errors import Problem, TransitionRefused
 from choice_workflow.events import Event, EventType, stream_kind
 from choice_workflow.projections import applications, cycles, employers, grants
@@ -110,7 +111,11 @@ class Projector:
         cycle = None
         reserved, disbursed = ledger_delta(before, after)
         moves = bool(reserved or disbursed)
-        if moves or event.type == EventType.REFERRED:
+        offer_ends = (  # a referred application's end frees its offer (15(j))
+            before is not None and before.referred_from is not None
+            and before.state is State.APPLIED and after.state.is_final
+        )  # fmt: skip
+        if moves or offer_ends or event.type == EventType.REFERRED:
             found = rw.cycle(after.cycle, lock=True)
             if found is None:
                 if moves:

@@ -50,6 +50,14 @@ from choice_workflow.reports.funds import (
     grants_by_state,
     strata,
 )
+from choice_workflow.reports.returns import (
+    ApprovalWarning,
+    ReturnedFunds,
+    UnsourcedArea,
+    approval_warnings,
+    returned_funds,
+    unsourced_area,
+)
 from choice_workflow.reports.source import ProgramLog, read_program_log
 from choice_workflow.reports.trajectories import WageTables, wage_tables
 from choice_workflow.rules import PeriodStart
@@ -208,6 +216,12 @@ class ProgramData:
     corrections: tuple[CorrectionRow, ...] = ()
     """Every correction and amendment in the log: the values the report shows are the
     corrected ones, and these rows mark which."""
+    returned_funds: tuple[ReturnedFunds, ...] = ()
+    """15(j): every return of an award's funds and what it led to."""
+    approval_warnings: tuple[ApprovalWarning, ...] = ()
+    """15(h): approvals recorded with a warning (above the request)."""
+    unsourced: UnsourcedArea | None = None
+    """15(d): the area of the counties without a sourced region (None: there is none)."""
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready data: amounts as strings with 2 places, dates in ISO form, the
@@ -228,6 +242,9 @@ class ProgramData:
             "disability_at_application": self.disability.to_data(),
             "replay_findings": self.replay_findings,
             "corrections": [c.to_data() for c in self.corrections],
+            "returned_funds": [r.to_data() for r in self.returned_funds],
+            "approval_warnings": [w.to_data() for w in self.approval_warnings],
+            "unsourced_area": None if self.unsourced is None else self.unsourced.to_data(),
         }
 
 
@@ -313,6 +330,9 @@ def build_program_data(log: ProgramLog, counties: CountyTable | None = None) -> 
         disability=_disability(log, holders),
         replay_findings=log.replay_findings,
         corrections=_corrections(log),
+        returned_funds=returned_funds(log),
+        approval_warnings=approval_warnings(log),
+        unsourced=unsourced_area(table, where),
     )
 
 

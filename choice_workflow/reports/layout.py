@@ -86,6 +86,7 @@ def _dimension(
     cite: str,
     first: str,
     groups: Callable[[CycleFunds], tuple[GroupFunds, ...]],
+    text: tuple[str, ...] = (),
 ) -> Section:
     tables = tuple(
         Table(
@@ -132,7 +133,48 @@ def _dimension(
         if data.cycles
         else ()
     )
-    return Section(key=key, title=title, cite=cite, tables=tables, charts=charts)
+    return Section(key=key, title=title, cite=cite, text=text, tables=tables, charts=charts)
+
+
+def _returns(data: ProgramData) -> Section:
+    text = [
+        "When an award's funds come back (a decline, a lapse of the 48 hours, a withdrawal, "
+        "a termination), they go to the next applicant (15(j)): each return, and the "
+        "applications it referred, or why nobody was."
+    ]
+    tables = []
+    if data.returned_funds:
+        tables.append(
+            Table(
+                key="returned-funds",
+                title="Funds returned and what they led to",
+                columns=("cycle", "from grant", "its state", "day", "what followed"),
+                rows=tuple(
+                    (r.cycle, r.from_grant, r.how, r.on.isoformat(), r.outcome)
+                    for r in data.returned_funds
+                ),
+                cite="15(j)",
+            )
+        )
+    else:
+        text.append("No award's funds have come back.")
+    if data.approval_warnings:
+        tables.append(
+            Table(
+                key="approval-warnings",
+                title="Approvals above the amount requested",
+                columns=("grant", "cycle", "approved", "requested", "warning"),
+                rows=tuple(
+                    (w.grant_id, w.cycle, w.approved, w.requested, w.warning)
+                    for w in data.approval_warnings
+                ),
+                cite="15(h)",
+                note="Unrequested dollars are dollars other applicants did not get.",
+            )
+        )
+    return Section(
+        key="returns", title="Returned funds", cite="15(j)", text=tuple(text), tables=tuple(tables)
+    )
 
 
 def _funds(data: ProgramData) -> Section:
@@ -186,11 +228,20 @@ def _funds(data: ProgramData) -> Section:
         ),
         tables=(cycles,),
         sections=(
-            _dimension(data, "by-area", "By geographic area", "15(d)", "area", lambda c: c.by_area),
+            _dimension(
+                data,
+                "by-area",
+                "By geographic area",
+                "15(d)",
+                "area",
+                lambda c: c.by_area,
+                () if data.unsourced is None else (data.unsourced.explanation(),),
+            ),
             _dimension(
                 data, "by-setting", "Rural and urban", "15(d)", "setting", lambda c: c.by_setting
             ),
             _dimension(data, "by-band", "By size band", "15(e)", "size band", lambda c: c.by_band),
+            _returns(data),
         ),
     )
 

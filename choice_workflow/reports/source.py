@@ -34,6 +34,7 @@ from choice_workflow.events import (
     SEAL_STREAM,
     SECURITY_STREAM,
     Event,
+    EventType,
     event_from_record,
     format_instant,
 )
@@ -67,6 +68,8 @@ class ProgramLog:
     applications: Mapping[str, Application]
     appropriations: Mapping[int, Decimal]
     replay_findings: int = 0
+    returns: tuple[Event, ...] = ()
+    """15(j): the cycles' ``FundsReturned`` events (returns that referred nobody)."""
 
     @property
     def as_of_date(self) -> dt.date:
@@ -129,10 +132,13 @@ def read_program_log(
     state = report.state
     assert state is not None  # noqa: S101 - replay always returns its read models
     events: dict[str, list[Event]] = {}
+    returns: list[Event] = []
     for event in _events(store_or_path):
         if event.recorded_at > instant:
             continue
         stream = event.stream_id
+        if event.type == EventType.FUNDS_RETURNED and stream.startswith(CYCLE_STREAM_PREFIX):
+            returns.append(event)
         if stream in _NOT_GRANTS or stream.startswith(("employer:", CYCLE_STREAM_PREFIX)):
             continue
         events.setdefault(stream, []).append(event)
@@ -145,6 +151,7 @@ def read_program_log(
         applications={g: a for g, a in state.applications.items() if g in report.grants},
         appropriations={n: c.appropriation for n, c in state.cycles.items()},
         replay_findings=len(report.findings),
+        returns=tuple(returns),
     )
 
 

@@ -141,7 +141,7 @@ class AfterAward:
         failing the standard level work performance (15(c)) or the wage floors (15(l)),
         citing the recorded events it rests on (``evidence``: their versions), or for
         other documented cause. The undisbursed amount returns to the cycle (and to the
-        next waitlisted applicant, 15(j)); ``repay`` records what the grantee must pay
+        next applicant of the queue, 15(j)); ``repay`` records what the grantee must pay
         back as a receivable. The certificate is left as it is (15(m))."""
         owed = None if repay is None else to_money(repay, "repay", ("15(a)",))
         command = Terminate(grant_id, reason, str(cause), owed, tuple(evidence))

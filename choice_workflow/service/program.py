@@ -54,8 +54,10 @@ from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.money import to_money
 from choice_workflow.domain.selection import Selection
 from choice_workflow.errors import (
+    ChoiceWorkflowError,
     ConcurrencyConflict,
     RulesMismatch,
+    SweepInterrupted,
     TransitionRefused,
 )
 from choice_workflow.events import PROGRAM_STREAM
@@ -395,7 +397,9 @@ class Program(AfterAward, Queries, Checks):
 
     def sweep(self, actor: Actor | None = None) -> list[Grant]:
         """15(j): forfeit every approval whose acceptance window has closed. Idempotent:
-        a second sweep, or a concurrent one, forfeits nothing twice."""
+        a second sweep, or a concurrent one, forfeits nothing twice. Each forfeit (with
+        the referral it makes) is its own transaction: an error after some forfeits is a
+        :class:`~choice_workflow.errors.SweepInterrupted` that lists them."""
         who = actor if actor is not None else Actor.system()
         self._uow.check_role("forfeit", who, command="sweep", target="sweep")
         forfeited: list[Grant] = []
@@ -417,6 +421,10 @@ class Program(AfterAward, Queries, Checks):
                 continue  # another writer moved the grant first; it is passed over
             except TransitionRefused:
                 continue  # accepted, declined or withdrawn since it was read
+            except ChoiceWorkflowError as error:
+                if not forfeited:
+                    raise
+                raise SweepInterrupted(forfeited=forfeited, error=error) from error
             if outcome.written:
                 forfeited.append(outcome.result)
         return forfeited

@@ -250,6 +250,16 @@ class UnitOfWork:
                 return (), None
             raise
         head = heads[stream]
+        if (
+            isinstance(state, Grant)
+            and spec.transition is not None
+            and spec.transition.dest is not None
+            and spec.transition.dest.is_final
+        ):
+            # An end that may return funds: the cycle is held before the event takes its
+            # place in the log, so that what the return leads to (15(j)) is decided in
+            # the log's order, after every release placed before it.
+            tx.cycle(state.cycle, lock=True)
         event = Event(
             spec.event_type, stream, 1 if head is None else head.version + 1,
             emit.occurred_at or now, now, actor.id, actor.role.value, cid, emit.payload,

@@ -208,7 +208,7 @@ def run_cycle(
        notice.
     4. ``accept="all"``: every proposal is accepted. ``"some"``: the 1st, 3rd, 5th ...
        accept; the clock moves past the others' deadline and the sweep forfeits them,
-       so that their funds go to the next applicants on the waitlist (referred, not
+       so that their funds go to the next applicants of the queue (referred, not
        approved). ``"none"``: the approvals are left waiting.
 
     Returns the selection: its proposals, quotas and waitlist.
