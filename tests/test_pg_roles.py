@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from choice_workflow import Actor, Role
+from choice_workflow import Actor, Program, Role
 from choice_workflow.audit import export_log, import_log, verify
 from choice_workflow.demo import simulate
 from choice_workflow.errors import InvalidInput
@@ -200,6 +200,9 @@ def test_a_program_runs_end_to_end_as_the_app_role(app: Engine, auditor: Engine)
     program.sweep(Actor("nightly", Role.SYSTEM))
     root = program.seal(Actor("nightly", Role.SYSTEM))
     assert verify(store, expected_root=root).ok
+    head = program.tree_head()  # the app role grows the log's tree
+    audited_program = Program(SqlStore(auditor, migrate=False))
+    assert head == audited_program.tree_head(head.size)  # the auditor reads its proofs
     audited = verify(SqlStore(auditor, migrate=False), expected_root=root)
     assert audited.ok
     assert len(program.grants()) == len(audited.grants)
@@ -219,7 +222,7 @@ def test_the_app_role_may_import_a_log_and_the_auditor_may_verify_it(
 
 # -- the auditor role and PUBLIC ---------------------------------------------------------
 
-TABLES = ("events", "commands", "grants", "employers", "applications", "cycles", "awards")
+TABLES = ("events", "commands", "tree", "grants", "employers", "applications", "cycles", "awards")
 
 
 @pytest.mark.parametrize("table", [*TABLES, "alembic_version"])
@@ -238,6 +241,7 @@ def test_the_auditor_role_may_read_every_table(auditor: Engine, table: str) -> N
         "UPDATE {grants} SET state = 'evaluated'",
         "INSERT INTO {employers} (id, data) VALUES ('E', '{{}}')",
         "DELETE FROM {cycles}",
+        "DELETE FROM {tree}",
     ],
 )
 def test_the_auditor_role_may_write_nothing(auditor: Engine, statement: str) -> None:
@@ -343,7 +347,7 @@ def test_roles_on_sqlite_are_a_store_error() -> None:
 def test_the_roles_file_is_shipped_and_splits_into_its_statements() -> None:
     found = statements(roles_sql())
     assert all(s.startswith("DO $$") and s.endswith("$$;") for s in found[:2])
-    assert "GRANT SELECT, INSERT ON {events}, {commands} TO {app};" in found
+    assert "GRANT SELECT, INSERT ON {events}, {commands}, {tree} TO {app};" in found
 
 
 def test_the_roles_file_grants_nothing_but_select_and_insert_on_the_log() -> None:

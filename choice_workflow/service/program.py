@@ -66,6 +66,7 @@ from choice_workflow.rules import Rules
 from choice_workflow.service import inputs
 from choice_workflow.service.after_award import AfterAward
 from choice_workflow.service.checks import Checks
+from choice_workflow.service.proofs import Proofs
 from choice_workflow.service.queries import Queries
 from choice_workflow.service.unit_of_work import RETRIES, UnitOfWork, checked_command_id, new_id
 from choice_workflow.store.base import Store
@@ -74,7 +75,7 @@ from choice_workflow.time.clock import Clock, SystemClock
 from choice_workflow.time.instants import ensure_instant, to_us
 
 
-class Program(AfterAward, Queries, Checks):
+class Program(AfterAward, Queries, Checks, Proofs):
     """The grant program: commands, queries and the sweep of lapsed approvals.
 
     >>> import pendulum

@@ -9,13 +9,14 @@ cannot both win: the loser gets :class:`~choice_workflow.errors.ConcurrencyConfl
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from choice_workflow.domain.state import State
+from choice_workflow.events.tree import NodeId
 
 if TYPE_CHECKING:
     from choice_workflow.domain.application import Application
@@ -123,6 +124,24 @@ class Transaction(abc.ABC):
     @abc.abstractmethod
     def stream_heads(self) -> list[tuple[str, int, str]]:
         """Every stream's head as (stream id, version, hash), ordered by stream id."""
+
+    @abc.abstractmethod
+    def extend_tree(self) -> int:
+        """RFC 6962: add the events not yet in the log's Merkle tree, in position
+        order, and return the tree's size (leaves). Call under :meth:`lock_for_seal`,
+        so that no event before the last one added is still to commit."""
+
+    @abc.abstractmethod
+    def tree_nodes(self, ids: Collection[NodeId]) -> dict[NodeId, bytes]:
+        """The stored hashes of complete subtrees ``(level, index)`` of the tree."""
+
+    @abc.abstractmethod
+    def tree_leaf(self, position: int) -> int | None:
+        """The leaf index of the event at global ``position`` (None: not in the tree)."""
+
+    @abc.abstractmethod
+    def tree_position(self, index: int) -> int | None:
+        """The global position of the event of leaf ``index`` (None: no such leaf)."""
 
     @abc.abstractmethod
     def grant(self, grant_id: str) -> Grant | None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from choice_workflow.domain.state import State
 from choice_workflow.errors import ConcurrencyConflict, Problem, TransitionRefused
 from choice_workflow.events.chain import GENESIS, link
+from choice_workflow.events.tree import NodeId, event_leaf, grow, root_plan
 from choice_workflow.store.base import Rows, Store, StoredEvent, StreamHead, Transaction
 from choice_workflow.time.instants import to_us
 
@@ -54,6 +55,8 @@ class _MemoryTransaction(Transaction):
         self.restored: list[StoredEvent] = []
         self.cycles_: dict[int, Cycle] = {}
         self.awards_: dict[str, str] = {}
+        self.tree_: dict[NodeId, bytes] = {}
+        self.leaves_: list[int] = []
 
     def command_events(self, command_id: str) -> tuple[Event, ...] | None:
         staged = tuple(e for e in self.events if e.command_id == command_id)
@@ -93,6 +96,29 @@ class _MemoryTransaction(Transaction):
         if self.events:  # staged events have no hash before commit
             raise RuntimeError("stream_heads() must be read before this transaction appends")
         return [(k, *heads[k]) for k in sorted(heads)]
+
+    def extend_tree(self) -> int:
+        size = len(self._s.leaves) + len(self.leaves_)
+        plan = root_plan(size)
+        peaks = [self.tree_nodes(plan)[n] for n in plan]
+        added = self._s.log[size:]
+        for level, index, h in grow(size, peaks, (event_leaf(e.record) for e in added)):
+            self.tree_[(level, index)] = h
+        self.leaves_ += [e.position for e in added]
+        return size + len(added)
+
+    def tree_nodes(self, ids: Collection[NodeId]) -> dict[NodeId, bytes]:
+        found = {n: self.tree_.get(n) or self._s.tree.get(n) for n in ids}
+        return {n: h for n, h in found.items() if h is not None}
+
+    def tree_leaf(self, position: int) -> int | None:
+        # Positions of the memory store are dense: leaf i is the event at i + 1.
+        size = len(self._s.leaves) + len(self.leaves_)
+        return position - 1 if 0 < position <= size else None
+
+    def tree_position(self, index: int) -> int | None:
+        size = len(self._s.leaves) + len(self.leaves_)
+        return index + 1 if 0 <= index < size else None
 
     def grant(self, grant_id: str) -> Grant | None:
         return self.grants_.get(grant_id) or self._s.grants.get(grant_id)
@@ -201,6 +227,10 @@ class MemoryStore(Store):
         self.applications: dict[str, Application] = {}
         self.cycles: dict[int, Cycle] = {}
         self.awards: dict[str, str] = {}
+        self.tree: dict[NodeId, bytes] = {}
+        """The log's Merkle tree: every complete subtree's hash (events/tree.py)."""
+        self.leaves: list[int] = []
+        """The position of each leaf's event."""
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -250,6 +280,8 @@ class MemoryStore(Store):
         self.cycles.update(tx.cycles_)
         self.awards.update(tx.awards_)
         self.applications.update(tx.applications_)
+        self.tree.update(tx.tree_)
+        self.leaves += tx.leaves_
 
     def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:
         """Every stored event after position ``after``, in recorded order."""

@@ -143,6 +143,7 @@ def _apply(conn: Connection, tables: Tables, app_role: str, auditor_role: str) -
         "auditor_name": sql.Literal(auditor_role),
         "events": table(tables.events),
         "commands": table(tables.commands),
+        "tree": table(tables.tree),
         "alembic_version": table(version_table),
     }
     names.update({name: table(getattr(tables, name)) for name in _PROJECTIONS})

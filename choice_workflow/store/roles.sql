@@ -2,7 +2,7 @@
 --
 -- The app role (choice_workflow_app): what the agency's services connect as. It reads
 --   everything; appends to the log (SELECT, INSERT on events and commands, USAGE of
---   the events' sequence); keeps the projections (SELECT, INSERT, UPDATE). Never
+--   the events' sequence; SELECT, INSERT on the log's Merkle tree); keeps the projections (SELECT, INSERT, UPDATE). Never
 --   UPDATE, DELETE or TRUNCATE on events: the log stays append-only even where its
 --   triggers were dropped.
 -- The auditor role (choice_workflow_auditor): reads everything, writes nothing.
@@ -45,14 +45,14 @@ EXCEPTION WHEN duplicate_object THEN
 END
 $$;
 
-REVOKE ALL ON {events}, {commands}, {grants}, {employers}, {applications}, {cycles}, {awards}, {alembic_version} FROM PUBLIC;
-REVOKE ALL ON {events}, {commands}, {grants}, {employers}, {applications}, {cycles}, {awards}, {alembic_version} FROM {app}, {auditor};
+REVOKE ALL ON {events}, {commands}, {tree}, {grants}, {employers}, {applications}, {cycles}, {awards}, {alembic_version} FROM PUBLIC;
+REVOKE ALL ON {events}, {commands}, {tree}, {grants}, {employers}, {applications}, {cycles}, {awards}, {alembic_version} FROM {app}, {auditor};
 
-GRANT SELECT, INSERT ON {events}, {commands} TO {app};
+GRANT SELECT, INSERT ON {events}, {commands}, {tree} TO {app};
 GRANT SELECT, INSERT, UPDATE ON {grants}, {employers}, {applications}, {cycles}, {awards} TO {app};
 GRANT SELECT ON {alembic_version} TO {app};
 
-GRANT SELECT ON {events}, {commands}, {grants}, {employers}, {applications}, {cycles}, {awards}, {alembic_version} TO {auditor};
+GRANT SELECT ON {events}, {commands}, {tree}, {grants}, {employers}, {applications}, {cycles}, {awards}, {alembic_version} TO {auditor};
 
 DO $$
 DECLARE

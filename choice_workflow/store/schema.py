@@ -37,6 +37,7 @@ class Tables:
     applications: sa.Table
     cycles: sa.Table
     awards: sa.Table
+    tree: sa.Table
     prefix: str
     schema: str | None
 
@@ -161,9 +162,20 @@ def make_tables(prefix: str = "", schema: str | None = None) -> Tables:
         sa.Column("employer_id", ident, primary_key=True),
         sa.Column("grant_id", ident, nullable=False),
     )
-    return Tables(
-        md, events, commands, grants, employers, applications, cycles, awards, prefix, schema
+    # The log's Merkle tree (RFC 6962): every complete subtree's hash; a leaf (level 0)
+    # names the position of its event. Appended to, never changed.
+    tree = sa.Table(
+        f"{prefix}tree",
+        md,
+        sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
+        sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("hash", sa.LargeBinary(32), nullable=False),
+        sa.Column("position", sa.BigInteger, unique=True),
     )
+    return Tables(
+        md, events, commands, grants, employers, applications, cycles, awards, tree, prefix,
+        schema,
+    )  # fmt: skip
 
 
 def append_only_ddl(tables: Tables, dialect: str) -> list[str]:

@@ -4,7 +4,7 @@ with statements built once per store (:class:`Statements`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,8 @@ from choice_workflow.domain.state import State
 from choice_workflow.errors import ConcurrencyConflict, Problem, TransitionRefused
 from choice_workflow.events import Event, canonical_json, event_from_record
 from choice_workflow.events.chain import GENESIS, link
-from choice_workflow.store import _faults
+from choice_workflow.events.tree import NodeId
+from choice_workflow.store import _faults, sql_tree
 from choice_workflow.store.base import Rows, StoredEvent, StreamHead, Transaction
 from choice_workflow.store.schema import Tables
 from choice_workflow.time.instants import to_us
@@ -266,6 +267,18 @@ class SqlTransaction(Transaction):
         # which may only INSERT and SELECT events, can seal.
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.s.lock_key})
+
+    def extend_tree(self) -> int:
+        return sql_tree.extend(self.conn, self.t)
+
+    def tree_nodes(self, ids: Collection[NodeId]) -> dict[NodeId, bytes]:
+        return sql_tree.nodes(self.conn, self.t, ids)
+
+    def tree_leaf(self, position: int) -> int | None:
+        return sql_tree.index_of(self.conn, self.t, position)
+
+    def tree_position(self, index: int) -> int | None:
+        return sql_tree.position_of(self.conn, self.t, index)
 
     def lock_employer(self, employer_id: str) -> None:
         if self.conn.dialect.name == "postgresql":

@@ -16,9 +16,9 @@ import pytest
 
 from choice_workflow.domain.actors import Actor, Role
 from choice_workflow.domain.state import State
-from choice_workflow.errors import ConcurrencyConflict
+from choice_workflow.errors import ConcurrencyConflict, InvalidInput
 from choice_workflow.events import Event
-from choice_workflow.events.chain import GENESIS, link
+from choice_workflow.events.chain import GENESIS, link, merkle_root
 from choice_workflow.projections.grants import fold as fold_grant
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.service.program import Program
@@ -173,3 +173,26 @@ class StoreContract:
         assert program.rules == reopened.rules
         assert program.grant("G1") == reopened.grant("G1")
         assert 1 == sum(e.type == "ProgramStarted" for e in store.all_events())
+
+    def test_the_tree_covers_the_log_in_position_order_and_answers_proofs(
+        self, store: Store
+    ) -> None:
+        program, clock = _program(store, employers=3)
+        records = [s.record for s in store.stored_events()]
+        head = program.tree_head()
+        assert (len(records), merkle_root(records)) == (head.size, head.root)
+        for n in (1, 2):
+            program.apply(
+                sample_application(f"E{n}", at=clock.now()), _employer(n), grant_id=f"G{n}"
+            )
+        stored = list(store.stored_events())
+        later = program.tree_head()
+        assert (len(stored), merkle_root([s.record for s in stored])) == (later.size, later.root)
+        assert later.root == program.tree_head().root  # growing it twice adds nothing
+        assert head.root == program.tree_head(head.size).root  # an older size, as it was
+        for s in stored:
+            proof = program.prove_inclusion(s.position)
+            assert proof.problem(s.record, later.root) is None
+        assert program.prove_consistency(head.size).problem(head.root, later.root) is None
+        with pytest.raises(InvalidInput):
+            program.prove_inclusion(stored[-1].position + 1000)
