@@ -44,6 +44,7 @@ from choice_workflow.audit import Item, import_log, read_lines, verify
 from choice_workflow.audit.jsonl import HEADER
 from choice_workflow.errors import ChoiceWorkflowError
 from choice_workflow.events.chain import GENESIS, head_leaf, link, merkle_root
+from choice_workflow.events.checkpoint import Checkpoint
 from choice_workflow.store.memory import MemoryStore
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -203,7 +204,15 @@ def _resealed(records: Sequence[bytes]) -> bytes:
     listed = sorted((s, v, h) for s, (v, h) in heads.items() if s != "seal")
     try:
         root = merkle_root([head_leaf(s, v, h) for s, v, h in listed]).hex()
-        seal["payload"] = {"heads": [list(h) for h in listed], "root": root}
+        tree = merkle_root(list(records[:-1]))  # the unsigned checkpoint, recomputed too
+        origin = str(seal.get("payload", {}).get("checkpoint") or "x\n").split("\n", 1)[0]
+        seal["payload"] = {
+            "heads": [list(h) for h in listed],
+            "root": root,
+            "tree_size": len(records) - 1,
+            "tree_root": tree.hex(),
+            "checkpoint": Checkpoint(origin, len(records) - 1, tree).text(),
+        }
         return json.dumps(
             seal, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         ).encode()

@@ -31,6 +31,7 @@ from choice_workflow.audit.jsonl import HEADER
 from choice_workflow.domain.actors import Actor, Role
 from choice_workflow.events import SEAL_STREAM, EventType, canonical_json
 from choice_workflow.events.chain import GENESIS, head_leaf, link, merkle_root
+from choice_workflow.events.checkpoint import Checkpoint
 
 EMPLOYERS = 1
 """Cycle-1 applicants per program (cycle 2 adds one more): a full verify re-runs every
@@ -135,7 +136,16 @@ def _reseal(lines: list[Line]) -> None:
     heads = sorted((s, line.version, line.hash) for s, line in last.items() if s != SEAL_STREAM)
     root = merkle_root([head_leaf(*h) for h in heads]).hex()
     seal = json.loads(lines[-1].record)
-    seal["payload"] = {"heads": [list(h) for h in heads], "root": root}
+    # The unsigned checkpoint of the log's tree, as anyone can compute it (a signed one
+    # needs the Department's key: test_checkpoints.py).
+    records = [line.record for line in lines[:-1]]
+    tree_root = merkle_root(records)
+    origin = str(seal["payload"]["checkpoint"]).split("\n", 1)[0]
+    seal["payload"] = {
+        "heads": [list(h) for h in heads], "root": root, "tree_size": len(records),
+        "tree_root": tree_root.hex(),
+        "checkpoint": Checkpoint(origin, len(records), tree_root).text(),
+    }  # fmt: skip
     lines[-1] = attrs.evolve(lines[-1], record=canonical_json(seal))
     _rechain(lines, SEAL_STREAM)
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from typing import Any, Protocol
 
+from choice_workflow.audit.checkpoints import Checkpoints
 from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.record_rules import record_problems
 from choice_workflow.commands.spec import Target, target_of
 from choice_workflow.events import SEAL_STREAM, Event, EventType, canonical_json, parse_instant
 from choice_workflow.events.chain import GENESIS, head_leaf, link, merkle_root
+from choice_workflow.events.checkpoint import Verifier
 from choice_workflow.store.base import Item
 from choice_workflow.time.instants import from_us, to_us
 
@@ -46,8 +49,17 @@ class Report(Protocol):
 class Integrity:
     """The integrity state of one pass: every stream's head and latest instant."""
 
-    def __init__(self, find: Report, *, canonical: bool) -> None:
-        self._find = find
+    def __init__(self, find: Report, *, canonical: bool, keys: Iterable[Verifier] = ()) -> None:
+        self.found = 0
+        """How many findings the integrity checks made so far."""
+
+        def counted(*args: Any, **kwargs: Any) -> int:
+            self.found += 1
+            return find(*args, **kwargs)
+
+        self._find = counted
+        self.checkpoints = Checkpoints(keys)
+        """The log's tree so far and every seal's checkpoint (audit/checkpoints.py)."""
         self.canonical = canonical
         """Whether records are checked for canonical form (verify with guards)."""
         self.heads: dict[str, tuple[int, str]] = {}
@@ -106,6 +118,8 @@ class Integrity:
             and item.hash == last_hash
             and link(item.prev_hash, item.record) == item.hash
         )
+        if not self.repeated:  # a line repeated is read once: the store holds it once
+            self.checkpoints.leaf(item.record)
         if self.repeated:
             if not item.damage:  # a damaged line said so already (its position)
                 find(
@@ -367,8 +381,9 @@ class Integrity:
                 event, item, ("99",),
             )  # fmt: skip
 
-    def seal(self, item: Item, event: Event, *, check: bool) -> None:
-        """A seal's heads and root against the log before it."""
+    def seal(self, item: Item, event: Event, *, check: bool, damaged: bool = False) -> None:
+        """A seal's heads and root against the log before it, and its checkpoint
+        against the log's tree (``damaged``: a line of the log was unreadable)."""
         self.seals += 1
         root = str(event.payload.get("root", ""))
         self.last_root = root
@@ -424,6 +439,9 @@ class Integrity:
             )
         else:
             self.roots.add(root)
+        explained = bool(self.found) or damaged  # this seal's own findings included
+        for problem in self.checkpoints.problems(item.position, event, explained=explained):
+            self._find(Kind.SEAL_MISMATCH, problem, event, item, ())
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")

@@ -22,11 +22,11 @@ from choice_workflow.audit.conformance import Conformance, Pending
 from choice_workflow.audit.findings import Finding, Kind
 from choice_workflow.audit.integrity import Integrity
 from choice_workflow.audit.jsonl import log_items, read_record
+from choice_workflow.audit.report import CorrectionNote, Report
 from choice_workflow.audit.returns import Returns
 from choice_workflow.commands.registry import REGISTRY, Registry
 from choice_workflow.commands.spec import Target, decoded_of, target_of
 from choice_workflow.domain.counties import CountyTable
-from choice_workflow.domain.cycle import Cycle
 from choice_workflow.domain.grant import Grant
 from choice_workflow.errors import ChoiceWorkflowError, IllegalHistory, TransitionRefused
 from choice_workflow.events import (
@@ -38,6 +38,7 @@ from choice_workflow.events import (
     EventType,
     event_from_record,
 )
+from choice_workflow.events.checkpoint import Verifier
 from choice_workflow.lifecycle.corrections import change_of
 from choice_workflow.projections.projector import Projector, projection_of
 from choice_workflow.projections.state import ProjectionState
@@ -51,49 +52,6 @@ _UNREADABLE = (
     ValueError, TypeError, KeyError, RecursionError, ArithmeticError, AttributeError,
     ChoiceWorkflowError,
 )  # fmt: skip
-
-
-@attrs.frozen
-class CorrectionNote:
-    """A correction or amendment verify met: where it is, what it changed, who and why."""
-
-    stream_id: str
-    version: int
-    position: int
-    kind: str
-    """``Corrected`` or ``ApplicationAmended``."""
-    corrects: int | None
-    """The version of the corrected event (None for an amendment)."""
-    fields: tuple[str, ...]
-    actor_id: str
-    reason: str
-
-
-@attrs.frozen
-class Report:
-    """What a replay or a verify found."""
-
-    grants: Mapping[str, Grant]
-    findings: tuple[Finding, ...]
-    rules: Rules | None
-    events: int
-    streams: int
-    seals: int
-    last_root: str | None
-    cycles: Mapping[int, Cycle] = attrs.field(factory=dict)
-    """The cycles and their ledgers as the log leaves them (15(a), 15(f))."""
-    corrections: tuple[CorrectionNote, ...] = ()
-    """Every correction and amendment in the log (facts corrected by later events;
-    not findings: the log keeps both)."""
-    judged: int = 0
-    """How many recorded commands verify decided again."""
-    state: ProjectionState | None = attrs.field(default=None, eq=False, repr=False)
-    """Every read model as the log leaves them (employers, applications, awards)."""
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing was found."""
-        return not self.findings
 
 
 def replay(
@@ -113,6 +71,7 @@ def verify(
     guards: bool = True,
     registry: Registry = REGISTRY,
     counties: CountyTable | None = None,
+    keys: Iterable[Verifier] = (),
 ) -> Report:
     """Check the whole log: chains, versions, instants, seals, the Rules, every recorded
     command decided again, and the database's read models.
@@ -123,9 +82,12 @@ def verify(
     record's bytes as RFC 8785 writes them, no float anywhere): faster, for a log
     already verified once.
     ``registry`` and ``counties`` are the commands and the county table the program
-    ran with (the library's own by default).
+    ran with (the library's own by default). ``keys`` are the Department's verifier
+    keys: every seal's checkpoint must then carry a signature of one of them.
     """
-    engine = _Pass(check=True, as_of=as_of, guards=guards, registry=registry, counties=counties)
+    engine = _Pass(
+        check=True, as_of=as_of, guards=guards, registry=registry, counties=counties, keys=keys
+    )
     report = engine.run(_items(source))
     extra: list[Finding] = []
     if expected_root is not None and expected_root.lower() not in engine.integrity.roots:
@@ -245,13 +207,14 @@ class _Pass:
         guards: bool = True,
         registry: Registry = REGISTRY,
         counties: CountyTable | None = None,
+        keys: Iterable[Verifier] = (),
     ) -> None:
         self.check = check
         self.guards = guards
         self.as_of_us = None if as_of is None else to_us(ensure_instant(as_of, "as_of"))
         self.findings: list[Finding] = []
         self.state = ProjectionState()
-        self.integrity = Integrity(self._find, canonical=check and guards)
+        self.integrity = Integrity(self._find, canonical=check and guards, keys=keys)
         self.conformance = Conformance(registry, self._find, counties)
         self.rules: Rules | None = None
         self.rules_fingerprint: object = None
@@ -283,6 +246,7 @@ class _Pass:
             cycles=dict(self.state.cycles),
             corrections=tuple(self.corrections),
             judged=self.conformance.judged,
+            checkpoints=tuple(self.integrity.checkpoints.seen),
             state=self.state,
         )
 
@@ -337,7 +301,7 @@ class _Pass:
             if self.integrity.repeated:
                 return  # the same event twice: reported, read once
             if event.stream_id == SEAL_STREAM:
-                self.integrity.seal(item, event, check=True)
+                self.integrity.seal(item, event, check=True, damaged=bool(self.findings))
             self.integrity.rules(item, event)
         elif event.stream_id == SEAL_STREAM:
             self.integrity.seal(item, event, check=False)

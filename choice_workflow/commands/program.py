@@ -13,6 +13,8 @@ from choice_workflow.domain.actors import Actor, Role
 from choice_workflow.errors import Problem, TransitionRefused
 from choice_workflow.events import PROGRAM_STREAM, SEAL_STREAM, SECURITY_STREAM, Event, EventType
 from choice_workflow.events.chain import head_leaf, merkle_root
+from choice_workflow.events.checkpoint import Checkpoint, Signer, check_name
+from choice_workflow.events.tree import TreeHead
 from choice_workflow.lifecycle.context import Context
 from choice_workflow.rules import Rules
 
@@ -25,11 +27,19 @@ class StartProgram:
     rules: Rules
 
 
+DEFAULT_ORIGIN = "choice-workflow/unsigned"
+"""The origin of an unsigned checkpoint (a signed one's is its key's name)."""
+
+
 @attrs.frozen
 class Seal:
-    """Seal the log: every stream's head and the RFC 6962 Merkle root over them."""
+    """Seal the log: every stream's head and the RFC 6962 Merkle root over them, and
+    the checkpoint of the log's tree, signed with ``signer`` (the Department's key;
+    never recorded, never shown) or unsigned. ``origin`` names an unsigned log."""
 
     name: ClassVar[str] = "seal"
+    signer: Signer | None = attrs.field(default=None, repr=False, eq=False)
+    origin: str | None = None
 
 
 @attrs.frozen
@@ -69,13 +79,24 @@ def _start(
 def _heads(command: Seal, state: Any, view: View, env: Env, actor: Actor) -> Context:
     view.lock_for_seal()
     heads = tuple(h for h in view.stream_heads() if h[0] != SEAL_STREAM)
-    return Context(actor=actor, extra={"heads": heads})
+    return Context(actor=actor, extra={"heads": heads, "tree": view.tree_head()})
 
 
 def _seal(command: Seal, state: Any, context: Context, rules: Rules, now: Any) -> Emit:
     heads = context.extra["heads"]
     root = merkle_root([head_leaf(*h) for h in heads]).hex()
-    return Emit({"heads": [list(h) for h in heads], "root": root})
+    tree: TreeHead | None = context.extra["tree"]
+    payload: dict[str, Any] = {"heads": [list(h) for h in heads], "root": root,
+                               "tree_size": None, "tree_root": None, "checkpoint": None}  # fmt: skip
+    if tree is not None:
+        signer = command.signer
+        origin = signer.name if signer is not None else command.origin or DEFAULT_ORIGIN
+        text = Checkpoint(check_name(origin), tree.size, tree.root).text()
+        payload |= {
+            "tree_size": tree.size, "tree_root": tree.root.hex(),
+            "checkpoint": text if signer is None else signer.sign(text),
+        }  # fmt: skip
+    return Emit(payload)
 
 
 def _refusal(command: RecordRefusal, state: Any, context: Context, rules: Rules, now: Any) -> Emit:
@@ -107,7 +128,8 @@ SEAL = CommandSpec(
     recover=lambda e, v: Seal(), result=lambda events, after: str(events[-1].payload["root"]),
     compare_payload=False,
     description="The log is sealed: every other stream's head and their Merkle root "
-    "(RFC 6962), for publication (verify --root).",
+    "(RFC 6962), for publication (verify --root), and the checkpoint of the log's tree "
+    "(C2SP tlog-checkpoint), signed with the Department's Ed25519 key or unsigned.",
 )  # fmt: skip
 RECORD_REFUSAL = CommandSpec(
     name="record_refusal", command=RecordRefusal, event_type=EventType.ACCESS_REFUSED,

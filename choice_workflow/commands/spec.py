@@ -27,6 +27,7 @@ from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.state import State
 from choice_workflow.errors import Problem
 from choice_workflow.events import Event, payloads, stream_kind
+from choice_workflow.events.tree import TreeHead
 from choice_workflow.lifecycle.context import Context
 from choice_workflow.lifecycle.table import Transition
 from choice_workflow.rules import Rules
@@ -58,6 +59,7 @@ class View(Protocol):
     def stream_heads(self) -> list[tuple[str, int, str]]: ...
     def lock_employer(self, employer_id: str) -> None: ...
     def lock_for_seal(self) -> None: ...
+    def tree_head(self) -> TreeHead | None: ...
 
 
 def target_of(stream_id: str) -> Target:
@@ -189,8 +191,11 @@ class CommandSpec:
 
     @property
     def payload_class(self) -> type[Any] | None:
-        """The class of the payload this command's event carries."""
-        return self.payload if self.payload is not None else payloads.payload_class(self.event_type)
+        """The class of the payload this command's event carries (at the current
+        schema version: what events are read as)."""
+        if self.payload is not None:
+            return self.payload
+        return payloads.payload_class(self.event_type, payloads.CURRENT.get(self.event_type, 1))
 
 
 def decoded_of(command: Any) -> dict[str, Any]:

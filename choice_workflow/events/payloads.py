@@ -260,6 +260,18 @@ class Sealed:
 
 
 @attrs.frozen
+class SealedWithCheckpoint:
+    """Version 2: the checkpoint of the log's tree (RFC 6962) over every event before
+    the seal, as a C2SP tlog-checkpoint note, signed or not."""
+
+    heads: list[list[JSON]]
+    root: str
+    tree_size: int | None
+    tree_root: str | None
+    checkpoint: str | None
+
+
+@attrs.frozen
 class AccessRefused:
     command: str
     target: str
@@ -306,6 +318,7 @@ PAYLOADS: Mapping[tuple[str, int], type[Any]] = {
     (EventType.HOLD_PLACED, 1): Reasoned,
     (EventType.HOLD_RELEASED, 1): Reasoned,
     (EventType.SEALED, 1): Sealed,
+    (EventType.SEALED, 2): SealedWithCheckpoint,
     (EventType.ACCESS_REFUSED, 1): AccessRefused,
 }
 """(event type, schema version) -> its payload class."""
@@ -406,13 +419,16 @@ CONVERTER = _converter()
 """The one converter of payloads."""
 
 
-def payload_class(event_type: str, schema_version: int = 1) -> type[Any] | None:
-    """The payload class of an event type and schema version (None: unknown)."""
+def payload_class(event_type: str, schema_version: int | None = None) -> type[Any] | None:
+    """The payload class of an event type and schema version (None: unknown; without
+    a version, the current one: what events are read as)."""
+    if schema_version is None:
+        schema_version = CURRENT.get(event_type, 1)
     return PAYLOADS.get((event_type, schema_version))
 
 
 def read(
-    event_type: str, payload: Mapping[str, Any], schema_version: int = 1, *,
+    event_type: str, payload: Mapping[str, Any], schema_version: int | None = None, *,
     cls: type[Any] | None = None,
 ) -> Any:  # fmt: skip
     """The payload as its class (``cls``, else the library's class of the event type),
@@ -420,7 +436,7 @@ def read(
     :class:`PayloadError` naming the field."""
     cls = cls if cls is not None else payload_class(event_type, schema_version)
     if cls is None:
-        raise PayloadError(f"no payload class for {event_type} v{schema_version}")
+        raise PayloadError(f"no payload class for {event_type} v{schema_version or 'current'}")
     try:
         return CONVERTER.structure(dict(payload), cls)
     except cattrs.ClassValidationError as exc:
@@ -437,11 +453,22 @@ def write(value: Any) -> dict[str, Any]:
 
 
 def fields_of_kind(
-    event_type: str, kind: str, schema_version: int = 1, *, cls: type[Any] | None = None
-) -> tuple[str, ...]:
+    event_type: str, kind: str, schema_version: int | None = None, *,
+    cls: type[Any] | None = None,
+) -> tuple[str, ...]:  # fmt: skip
     """The payload fields of an event type that hold amounts (``AMOUNT``) or instants
     (``INSTANT``): the audit format's table, generated from the classes."""
     cls = cls if cls is not None else payload_class(event_type, schema_version)
     if cls is None:
         return ()
     return tuple(f.name for f in attrs.fields(cls) if f.metadata.get("kind") == kind)
+
+
+@register_upcaster(EventType.SEALED, 1)
+def _seal_without_checkpoint(record: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2 of a seal: a seal written before the log's tree has no
+    checkpoint (its heads and root stand as they were)."""
+    payload = record.get("payload")
+    if isinstance(payload, dict):
+        record["payload"] = {**payload, "tree_size": None, "tree_root": None, "checkpoint": None}
+    return record

@@ -12,6 +12,7 @@ from choice_workflow.domain.employer import Employer
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.state import State
 from choice_workflow.events import PROGRAM_STREAM, Event
+from choice_workflow.events.tree import TreeHead
 from choice_workflow.projections.projector import Projected, Projector
 from choice_workflow.rules import Rules
 from choice_workflow.time.instants import to_us
@@ -78,6 +79,11 @@ class ProjectionState:
         return None
 
     def lock_for_seal(self) -> None:
+        return None
+
+    def tree_head(self) -> TreeHead | None:
+        # The read models hold no records: verify checks a seal's checkpoint against
+        # its own tree of the log (audit/integrity.py).
         return None
 
     # -- the writes of the projector ---------------------------------------------------

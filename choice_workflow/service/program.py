@@ -61,6 +61,7 @@ from choice_workflow.errors import (
     TransitionRefused,
 )
 from choice_workflow.events import PROGRAM_STREAM
+from choice_workflow.events.checkpoint import Signer
 from choice_workflow.lifecycle.machine import LifecycleMachine
 from choice_workflow.rules import Rules
 from choice_workflow.service import inputs
@@ -430,8 +431,14 @@ class Program(AfterAward, Queries, Checks, Proofs):
                 forfeited.append(outcome.result)
         return forfeited
 
-    def seal(self, actor: Actor, *, command_id: str | None = None) -> str:
+    def seal(
+        self, actor: Actor, *, key: Signer | None = None, origin: str | None = None,
+        command_id: str | None = None,
+    ) -> str:  # fmt: skip
         """Seal the log: record every stream's head and the RFC 6962 Merkle root over
-        them, and return the root (hex) for publication (docs/audit-format.md)."""
-        root: str = self.run(Seal(), actor, command_id=command_id)
+        them, and the checkpoint of the log's tree over every event so far, signed
+        with ``key`` (the Department's; a C2SP signed note) or unsigned (``origin``
+        names the log). Returns the heads' root (hex) for publication; the checkpoint
+        is :meth:`checkpoint` (docs/audit-format.md)."""
+        root: str = self.run(Seal(key, origin), actor, command_id=command_id)
         return root

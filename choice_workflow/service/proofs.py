@@ -9,6 +9,7 @@ order); a proof then reads the O(log n) nodes it needs in one query.
 from __future__ import annotations
 
 from choice_workflow.errors import InvalidInput, Problem
+from choice_workflow.events import SEAL_STREAM
 from choice_workflow.events.tree import (
     ConsistencyProof,
     InclusionProof,
@@ -52,6 +53,14 @@ class Proofs:
     """RFC 6962 proofs over the log (docs/audit-format.md, "The log's tree")."""
 
     _store: Store
+
+    def checkpoint(self) -> str | None:
+        """The latest seal's checkpoint (a C2SP tlog-checkpoint note, signed or not);
+        None when no seal has recorded one."""
+        with self._store.transaction() as tx:
+            seals = tx.stream(SEAL_STREAM)
+        found = [e.payload.get("checkpoint") for e in seals if e.payload.get("checkpoint")]
+        return str(found[-1]) if found else None
 
     def tree_head(self, size: int | None = None) -> TreeHead:
         """The root of the log's tree at ``size`` leaves (None: every event so far)."""

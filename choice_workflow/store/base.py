@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from choice_workflow.domain.state import State
-from choice_workflow.events.tree import NodeId
+from choice_workflow.events.tree import NodeId, TreeHead, root_from, root_plan
 
 if TYPE_CHECKING:
     from choice_workflow.domain.application import Application
@@ -130,6 +130,12 @@ class Transaction(abc.ABC):
         """RFC 6962: add the events not yet in the log's Merkle tree, in position
         order, and return the tree's size (leaves). Call under :meth:`lock_for_seal`,
         so that no event before the last one added is still to commit."""
+
+    def tree_head(self) -> TreeHead:
+        """The log's tree over every event so far (grown first): under
+        :meth:`lock_for_seal`, what a seal's checkpoint records."""
+        size = self.extend_tree()
+        return TreeHead(size, root_from(size, self.tree_nodes(root_plan(size))))
 
     @abc.abstractmethod
     def tree_nodes(self, ids: Collection[NodeId]) -> dict[NodeId, bytes]:
