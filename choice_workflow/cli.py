@@ -24,6 +24,7 @@ from choice_workflow._cli.audit import (
 from choice_workflow._cli.core import PROG, RootGroup
 from choice_workflow._cli.db import db
 from choice_workflow._cli.diagram import diagram
+from choice_workflow._cli.keys import keygen
 from choice_workflow._cli.program import demo, seal, simulate, sweep
 from choice_workflow._cli.report import report_command
 
@@ -48,6 +49,7 @@ for _command in (
     simulate,
     sweep,
     seal,
+    keygen,
     replay_command,
     verify_command,
     export_command,

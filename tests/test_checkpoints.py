@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -192,3 +193,44 @@ def test_the_signing_key_shows_nowhere() -> None:
         Signer.parse(broken)
     assert secret[:20] not in str(caught.value)
     assert broken not in repr(caught.value)
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def test_keygen_seal_and_verify_on_the_command_line(tmp_path: Any, monkeypatch: Any) -> None:
+    from click.testing import CliRunner
+
+    from choice_workflow.cli import cli
+    from choice_workflow.store.sql import SqlStore
+
+    runner, url = CliRunner(), f"sqlite:///{tmp_path / 'grants.sqlite'}"
+    store = SqlStore(url)
+    Program(store).open_cycle(1, Actor("d", Role.DIRECTOR), appropriation="100000.00")
+    store.dispose()
+    key = tmp_path / "dol.key"
+    made = runner.invoke(cli, ["keygen", "--name", "dol.illinois.gov/grants", "--out", str(key)])
+    assert 0 == made.exit_code, made.output
+    secret = key.read_text().strip()
+    assert (0o600, made.stdout.strip()) == (
+        key.stat().st_mode & 0o777,
+        Path(f"{key}.pub").read_text().strip(),
+    )
+    assert 2 == runner.invoke(cli, ["keygen", "--name", "x", "--out", str(key)]).exit_code
+    monkeypatch.setenv("CHOICE_WORKFLOW_SEAL_KEY", str(key))
+    sealed = runner.invoke(cli, ["seal", "--db", url, "--json"])
+    assert 0 == sealed.exit_code, sealed.output
+    assert "dol.illinois.gov/grants" == json.loads(sealed.stdout)["signed_by"]
+    checked = runner.invoke(cli, ["verify", "--db", url, "--key", f"{key}.pub"])
+    assert 0 == checked.exit_code, checked.output
+    assert "signed by dol.illinois.gov/grants" in checked.stdout
+    other = tmp_path / "other.key"
+    runner.invoke(cli, ["keygen", "--name", "b.example/other", "--out", str(other)])
+    refused = runner.invoke(cli, ["verify", "--db", url, "--key", f"{other}.pub"])
+    assert 1 == refused.exit_code
+    assert "signed, not by a key given" in refused.stdout
+    wrong = runner.invoke(cli, ["seal", "--db", url, "--key", f"{key}.pub"])
+    assert 2 == wrong.exit_code
+    for result in (made, sealed, checked, refused, wrong):
+        assert secret not in result.output
+        assert secret.rsplit("+", 1)[1] not in result.output

@@ -24,6 +24,7 @@ from choice_workflow._cli.core import (
     need_db,
     open_store,
 )
+from choice_workflow._cli.keys import read_verifiers
 from choice_workflow._cli.output import (
     Output,
     checked_summary,
@@ -137,6 +138,11 @@ def replay_command(
 @click.option(
     "--root", type=ROOT_HASH, metavar="HEX", help="A published seal root the log must contain."
 )
+@click.option(
+    "--key", "key_files", multiple=True, type=LOG_FILE, metavar="FILE",
+    help="A verifier key file of the Department (keygen's FILE.pub): every seal's "
+    "checkpoint must carry a signature of one of them (repeatable).",
+)  # fmt: skip
 @_as_of_option
 @json_option
 def verify_command(
@@ -145,20 +151,36 @@ def verify_command(
     schema: str | None,
     log: Path | None,
     root: str | None,
+    key_files: tuple[Path, ...],
     as_of: dt.datetime | None,
     as_json: bool,
 ) -> int:
     """Check the whole log: hash chains, versions, seals, the Act's guards, projections.
 
-    Reads the database (--db) or an exported log (--log). Exit 1 on any finding.
+    Reads the database (--db) or an exported log (--log). Every seal's checkpoint of the
+    log's tree is checked against the log, and with --key its signature. Exit 1 on any
+    finding.
     """
     output = Output(as_json)
+    keys = read_verifiers(key_files)
     named, source = _source(db, log, prefix, schema)
-    report = verify(_read(output, source), expected_root=root, as_of=as_of)
+    report = verify(_read(output, source), expected_root=root, as_of=as_of, keys=keys)
     if output.as_json:
-        output.emit({**named, "root": root, "as_of": instant_doc(as_of), **report_doc(report)})
+        output.emit(
+            {**named, "root": root, "as_of": instant_doc(as_of), **report_doc(report),
+             "checkpoints": [c.to_data() for c in report.checkpoints]}
+        )  # fmt: skip
     else:
         _print_report(output, "verify", report, named, as_of, root)
+        if report.checkpoints:
+            last = report.checkpoints[-1]
+            signed = (
+                f"signed by {', '.join(last.signed_by)}" if last.signed_by
+                else "signed, not by a key given" if last.signed and keys
+                else "signed, signature not checked (no --key)" if last.signed
+                else "unsigned"
+            )  # fmt: skip
+            output.line(f"last checkpoint: {last.tree_size} events, {signed}")
     return FINDINGS if report.findings else OK
 
 

@@ -19,6 +19,7 @@ from choice_workflow._cli.core import (
     open_store,
     require_events,
 )
+from choice_workflow._cli.keys import read_signer
 from choice_workflow._cli.output import (
     Output,
     finding_doc,
@@ -223,18 +224,32 @@ def _forfeited_table(forfeited: list[Grant]) -> Table:
     metavar="ID",
     help="Who seals (recorded in the seal event, role system).",
 )
+@click.option(
+    "--key", "key_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="The signing key's file (choice-workflow keygen) to sign the checkpoint; default: "
+    "the file CHOICE_WORKFLOW_SEAL_KEY names, else an unsigned checkpoint.",
+)  # fmt: skip
 @json_option
-def seal(db: str | None, prefix: str, schema: str | None, actor: str, as_json: bool) -> int:
+def seal(
+    db: str | None, prefix: str, schema: str | None, actor: str, key_file: Path | None,
+    as_json: bool,
+) -> int:  # fmt: skip
     """Seal the log and print the Merkle root (hex) for publication.
 
-    The root is printed alone on its line: `ROOT=$(choice-workflow seal --db URL)`.
+    The root is printed alone on its line: `ROOT=$(choice-workflow seal --db URL)`. The
+    seal also records the checkpoint of the log's tree (C2SP tlog-checkpoint), signed
+    with --key's signing key, or unsigned; --json shows it.
     """
     output = Output(as_json)
     url = need_db(db)
+    signer = read_signer(key_file)
     _, program = _program(url, prefix, schema)
-    root = program.seal(Actor(actor, Role.SYSTEM))
+    root = program.seal(Actor(actor, Role.SYSTEM), key=signer)
     if output.as_json:
-        output.emit({"database": mask_url(url), "root": root})
+        output.emit(
+            {"database": mask_url(url), "root": root, "checkpoint": program.checkpoint(),
+             "signed_by": None if signer is None else signer.name}
+        )  # fmt: skip
     else:
         output.line(root)
     return OK
