@@ -72,6 +72,18 @@ class Shortfall(enum.Enum):
     behaviour of logs that do not record this setting)."""
 
 
+class FundsLeft(enum.Enum):
+    """15(d), 15(e) reading: where a selection's funds left after the awards within
+    each stratum's quota go, one award at a time."""
+
+    NEAREST_QUOTA = "nearest_quota"
+    """Default: where the award keeps every stratum nearest its quota (then to the
+    stratum furthest below its quota)."""
+    FURTHEST_BELOW = "furthest_below"
+    """To the stratum furthest below its quota, even when the award overshoots it by
+    more than it was short (the rule of logs that do not record this setting)."""
+
+
 class NextApplicant(enum.Enum):
     """15(j) reading: who is "the next applicant" returned funds go to."""
 
@@ -92,6 +104,7 @@ with a sourced region; the other 42 in the area "unassigned")."""
 
 LEGACY: dict[str, Any] = {
     "shortfall": Shortfall.PRO_RATA.value,
+    "funds_left": FundsLeft.FURTHEST_BELOW.value,
     "next_applicant": NextApplicant.WAITLIST.value,
     "county_table": ILLINOIS_COUNTIES_V1,
 }
@@ -231,6 +244,10 @@ class Rules:
     shortfall: Shortfall = Shortfall.WHOLE_REQUESTS
     """15(d), 15(j) reading: when requests exceed the funds, fund whole requests in the
     queue's order (default), or reduce every award pro rata (``Shortfall.PRO_RATA``)."""
+    funds_left: FundsLeft = FundsLeft.NEAREST_QUOTA
+    """15(d), 15(e) reading: where a selection's funds left after the within-quota
+    awards go: where they keep every stratum nearest its quota (default), or to the
+    stratum furthest below its quota (``FundsLeft.FURTHEST_BELOW``)."""
     county_table: str = ILLINOIS_COUNTIES
     """15(d): the digest of the county table in force (areas and rural/urban status),
     recorded so that verify and the reports place every employer as the Program did."""
@@ -398,6 +415,7 @@ _DECODERS: dict[str, Any] = {
     "base2": Base2,
     "award_counts": AwardCounts,
     "shortfall": Shortfall,
+    "funds_left": FundsLeft,
     "next_applicant": NextApplicant,
     "federal_minimum_wage": lambda rows: _steps(*[(d, r) for d, r in rows]),
     "illinois_minimum_wage": lambda rows: _steps(*[(d, r) for d, r in rows]),
@@ -562,6 +580,7 @@ def _check(rules: Rules) -> list[Problem]:
         ("base2", Base2, "15(l)"),
         ("award_counts", AwardCounts, ("15(g)", "10(3)")),
         ("shortfall", Shortfall, ("15(d)", "15(j)")),
+        ("funds_left", FundsLeft, ("15(d)", "15(e)")),
         ("next_applicant", NextApplicant, "15(j)"),
     )
     for name, kind, cites in readings:

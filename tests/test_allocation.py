@@ -34,7 +34,7 @@ from choice_workflow.domain.selection import (
     select_awards,
     size_band,
 )
-from choice_workflow.rules import NextApplicant, Shortfall
+from choice_workflow.rules import FundsLeft, NextApplicant, Shortfall
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store import Store
 from choice_workflow.store.sql import SqlStore
@@ -577,4 +577,47 @@ def test_verify_compares_the_cycles_ledger_with_the_log(tmp_path: Path) -> None:
     assert [("projection_mismatch", ("15(a)",), "cycle:1")] == [
         (f.kind.value, f.cites, f.stream_id) for f in findings
     ]
+    store.dispose()
+
+
+COUNTEREXAMPLE = [
+    Candidate(f"G{i:04d}", Decimal(amount), "Northeast", setting, band, 0)
+    for i, (amount, setting, band) in enumerate([
+        ("10000.00", "rural", "1-10"), ("20975.00", "urban", "11-25"),
+        ("10000.00", "rural", "1-10"), ("10000.00", "urban", "11-25"),
+        ("10000.00", "rural", "1-10"), ("10000.00", "rural", "1-10"),
+        ("35692.00", "urban", "11-25"), ("10000.00", "rural", "11-25"),
+    ])
+]  # fmt: skip
+"""Where the older rule for the funds left (to the stratum furthest below its quota)
+was less equitable than first come, first served under pro rata."""
+
+
+@pytest.mark.cite("15(d)", "15(e)")
+def test_the_older_rule_for_the_funds_left_stays_for_the_logs_that_ran_by_it() -> None:
+    funds = Decimal("43750.12")
+    now = select_awards(1, COUNTEREXAMPLE, funds, PRO_RATA)
+    older = select_awards(
+        1, COUNTEREXAMPLE, funds, attrs.evolve(PRO_RATA, funds_left=FundsLeft.FURTHEST_BELOW)
+    )
+    baseline = first_come_first_served(1, COUNTEREXAMPLE, funds, PRO_RATA).spread()
+    assert now.spread() <= baseline < older.spread() == Decimal("8384.37")
+    assert (
+        older.proposals[-1].reason == "from the funds left, to the stratum furthest below its quota"
+    )
+    assert Rules.from_canonical({}).funds_left is FundsLeft.FURTHEST_BELOW  # logs without it
+
+
+@pytest.mark.cite("15(j)")
+def test_a_cycle_row_of_the_older_form_agrees_with_its_log(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'old-row.sqlite'}")
+    program = program_with(3, "60000.00", store=store)
+    for gid in ("G1", "G2"):
+        program.approve(gid, "30000.00", DIRECTOR)
+    program.decline("G1", employer_actor(1))  # G3 is referred, with its offer
+    assert () == verify(store).findings
+    assert store.engine is not None
+    with store.engine.begin() as conn:  # as the library wrote it before offers were kept
+        conn.exec_driver_sql("""UPDATE cycles SET referred = '["G3"]' WHERE number = 1""")
+    assert () == verify(store).findings
     store.dispose()

@@ -234,3 +234,109 @@ def test_keygen_seal_and_verify_on_the_command_line(tmp_path: Any, monkeypatch: 
     for result in (made, sealed, checked, refused, wrong):
         assert secret not in result.output
         assert secret.rsplit("+", 1)[1] not in result.output
+
+
+# -- one grant's records package, checked alone ---------------------------------------------
+
+
+@pytest.fixture(name="package", scope="module")
+def fixture_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from choice_workflow.audit.records import export_grant
+    from choice_workflow.simulate import simulate
+
+    program = simulate(3, 2030)
+    program.seal(SEALER, key=KEY)
+    grant = sorted(g.id for g in program.grants())[0]
+    out = tmp_path_factory.mktemp("package") / grant
+    export_grant(program, grant, out)
+    return out
+
+
+def _copy(package: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(package, tmp_path / "copy"))
+
+
+def _rewrite(path: Path, change: Any) -> None:
+    """Change a file of a package and its digest in the manifest (an attacker's edit)."""
+    import hashlib
+
+    path.write_bytes(change(path.read_bytes()))
+    manifest = path.parent / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["files"][path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest.write_text(json.dumps(data))
+
+
+def test_a_grants_package_alone_shows_its_events_in_the_signed_log(package: Path) -> None:
+    from choice_workflow.audit.package_proofs import package_problems
+
+    proofs = json.loads((package / "proofs.json").read_text())
+    events = [line for line in (package / "events.jsonl").read_text().splitlines()[1:] if line]
+    assert len(events) == len(proofs["proofs"])
+    assert not proofs["after_checkpoint"]
+    assert [] == package_problems(package, [KEY.verifier()])
+    assert ["the checkpoint: no signature of a known key"] == package_problems(
+        package, [Signer.generate("dol.illinois.gov/choice-workflow").verifier()]
+    )
+
+
+def _proof_hash(data: bytes) -> bytes:
+    doc = json.loads(data)
+    proof = next(p for p in doc["proofs"] if p["hashes"])
+    last = proof["hashes"][0]
+    proof["hashes"][0] = last[:-1] + ("0" if last[-1] != "0" else "1")
+    return json.dumps(doc).encode()
+
+
+def _note_line(index: int, change: Any) -> Any:
+    def edit(data: bytes) -> bytes:
+        doc = json.loads(data)
+        lines = doc["checkpoint"].split("\n")
+        lines[index] = change(lines[index])
+        doc["checkpoint"] = "\n".join(lines)
+        return json.dumps(doc).encode()
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "found"),
+    [
+        ("events.jsonl", lambda b: b.replace(b'"actor_role":"employer"', b'"actor_role":"director"', 1),
+         "leads to another root"),
+        ("proofs.json", _proof_hash, "leads to another root"),
+        ("proofs.json", _note_line(1, lambda size: str(int(size) + 1)), "does not verify"),
+        ("proofs.json", _note_line(4, lambda line: line[:-8] + "AAAAAAA="), "checkpoint"),
+    ],
+    ids=["an event", "a proof hash", "a checkpoint field", "the signature"],
+)  # fmt: skip
+def test_any_change_to_a_package_is_found(
+    package: Path, tmp_path: Path, name: str, change: Any, found: str
+) -> None:
+    from choice_workflow.audit.package_proofs import package_problems
+
+    copy = _copy(package, tmp_path)
+    _rewrite(copy / name, change)
+    problems = package_problems(copy, [KEY.verifier()])
+    assert any(found in p for p in problems), problems
+    (copy / "grant.json").write_text("{}")  # a file that is not the one listed
+    assert any("grant.json" in p for p in package_problems(copy, [KEY.verifier()]))
+
+
+def test_verify_package_on_the_command_line(package: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from choice_workflow.cli import cli
+
+    public = tmp_path / "dol.key.pub"
+    public.write_text(KEY.verifier().text() + "\n")
+    runner = CliRunner()
+    good = runner.invoke(cli, ["verify", "--package", str(package), "--key", str(public)])
+    assert (0, True) == (good.exit_code, "its events are in the log the key signed" in good.stdout)
+    assert 2 == runner.invoke(cli, ["verify", "--package", str(package)]).exit_code
+    other = tmp_path / "other.pub"
+    other.write_text(Signer.generate("dol.illinois.gov/choice-workflow").verifier().text())
+    bad = runner.invoke(cli, ["verify", "--package", str(package), "--key", str(other), "--json"])
+    assert (1, False) == (bad.exit_code, json.loads(bad.stdout)["ok"])

@@ -223,7 +223,7 @@ def test_the_records_package_holds_verified_files_with_their_digests(
     package = export_grant(program, GRANT, tmp_path / "package")
     out = tmp_path / "package"
     expected = ["chain.json", "events.jsonl", "grant.json", "manifest.json", "notice.html",
-                "notice.txt"]  # fmt: skip
+                "notice.txt", "proofs.json"]  # fmt: skip
     assert expected == sorted(p.name for p in out.iterdir())
     assert sorted(package.files) == expected
     manifest = json.loads((out / "manifest.json").read_text())

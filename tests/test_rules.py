@@ -21,6 +21,7 @@ from choice_workflow.rules import (
     LEGACY,
     AwardCounts,
     Base2,
+    FundsLeft,
     NextApplicant,
     PeriodStart,
     PhaseStep,
@@ -528,6 +529,7 @@ ONE_CHANGE: dict[str, dict[str, Any]] = {
     "auto_approve_next": {"auto_approve_next": True},
     "shortfall": {"shortfall": Shortfall.PRO_RATA},
     "next_applicant": {"next_applicant": NextApplicant.WAITLIST},
+    "funds_left": {"funds_left": FundsLeft.FURTHEST_BELOW},
     "county_table": {"county_table": ILLINOIS_COUNTIES_V1},
     "disbursement_quarters": {"disbursement_quarters": 6},
     "retention_years": {"retention_years": 7},
@@ -648,6 +650,7 @@ def test_from_canonical_fills_missing_settings_with_the_defaults(rules: Rules) -
 
 LEGACY_VALUES: dict[str, Any] = {
     "shortfall": Shortfall.PRO_RATA,
+    "funds_left": FundsLeft.FURTHEST_BELOW,
     "next_applicant": NextApplicant.WAITLIST,
     "county_table": ILLINOIS_COUNTIES_V1,
 }

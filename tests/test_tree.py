@@ -1,7 +1,7 @@
 """The log's Merkle tree (RFC 6962 section 2.1): known answers from
-../shared/testdata/rfc6962-proofs.json (every expected proof produced, every bad probe
-refused), then random trees: every proof verifies, and fails after any one-hash change,
-at a wrong index or for a wrong size."""
+tests/data/rfc6962-proofs.json (sources in rfc6962-proofs.md beside it): every expected
+proof produced, every bad probe refused; then random trees: every proof verifies, and
+fails after any one-hash change, at a wrong index or for a wrong size."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from choice_workflow.events.tree import (
     root_from,
 )
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "testdata" / "rfc6962-proofs.json"
+DATA = Path(__file__).resolve().parent / "data" / "rfc6962-proofs.json"  # with its sources (.md)
 VECTORS: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
 LEAVES = [bytes.fromhex(x) for x in VECTORS["leaf_inputs_hex"]]
 

@@ -35,6 +35,7 @@ from choice_workflow._cli.output import (
     states_table,
 )
 from choice_workflow.audit import Item, Report, export_log, import_log, replay, verify
+from choice_workflow.events.checkpoint import Verifier
 from choice_workflow.store.schema import make_tables
 from choice_workflow.store.sql import SqlStore, StoreError, drop_schema, missing_sqlite_file
 from choice_workflow.store.urls import mask_url
@@ -143,6 +144,10 @@ def replay_command(
     help="A verifier key file of the Department (keygen's FILE.pub): every seal's "
     "checkpoint must carry a signature of one of them (repeatable).",
 )  # fmt: skip
+@click.option(
+    "--package", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
+    help="Check one grant's records package alone against the signed checkpoint (needs --key).",
+)  # fmt: skip
 @_as_of_option
 @json_option
 def verify_command(
@@ -152,6 +157,7 @@ def verify_command(
     log: Path | None,
     root: str | None,
     key_files: tuple[Path, ...],
+    package: Path | None,
     as_of: dt.datetime | None,
     as_json: bool,
 ) -> int:
@@ -163,6 +169,8 @@ def verify_command(
     """
     output = Output(as_json)
     keys = read_verifiers(key_files)
+    if package is not None:
+        return _verify_package(output, package, keys)
     named, source = _source(db, log, prefix, schema)
     report = verify(_read(output, source), expected_root=root, as_of=as_of, keys=keys)
     if output.as_json:
@@ -182,6 +190,25 @@ def verify_command(
             )  # fmt: skip
             output.line(f"last checkpoint: {last.tree_size} events, {signed}")
     return FINDINGS if report.findings else OK
+
+
+def _verify_package(output: Output, package: Path, keys: tuple[Verifier, ...]) -> int:
+    from choice_workflow.audit.package_proofs import package_problems
+
+    if not keys:
+        raise click.UsageError("a package is checked against the Department's key: pass --key FILE")
+    problems = package_problems(package, keys)
+    if output.as_json:
+        output.emit({"package": str(package), "ok": not problems, "problems": problems})
+    else:
+        for problem in problems:
+            output.line(f"[package] {problem}")
+        output.line(
+            f"verify of the package {package}: "
+            + ("its events are in the log the key signed" if not problems
+               else f"{len(problems)} problem(s)")
+        )  # fmt: skip
+    return FINDINGS if problems else OK
 
 
 @click.command(name="export", short_help="Export the log, or one grant's records package.")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from choice_workflow.audit.jsonl import HEADER, line_of
+from choice_workflow.audit.package_proofs import package_proofs
 from choice_workflow.domain.employer import employer_from_data
 from choice_workflow.errors import ChainBroken, PackageRefused, UnknownGrant
 from choice_workflow.events import (
@@ -152,6 +153,7 @@ def export_grant(program: Program, grant_id: str, directory: str | Path) -> Reco
         for version, notice, matches in sent
     ]
     files["grant.json"] = _json(summary)
+    files["proofs.json"] = _json(package_proofs(program, mine))
     manifest = {
         "format": PACKAGE_FORMAT,
         "version": PACKAGE_VERSION,

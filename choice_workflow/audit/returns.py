@@ -33,7 +33,8 @@ class Returns:
         if event.type not in (EventType.REFERRED, EventType.FUNDS_RETURNED):
             return
         owed = self.owed.get(str(event.payload.get("from_grant", "")))
-        if owed is not None and event.command_id.startswith(owed[1].command_id):
+        cid = owed[1].command_id if owed is not None else ""
+        if owed is not None and (event.command_id == cid or event.command_id.startswith(cid + "#")):
             del self.owed[owed[1].stream_id]
 
     def folded(self, item: Item, event: Event, projected: Projected, rules: Rules | None) -> None:

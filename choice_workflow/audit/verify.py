@@ -152,7 +152,11 @@ def _compare(
     # a grant or a cycle (the employers and applications are, stream by stream).
     ledgers = not any(target_of(s) in (Target.GRANT, Target.CYCLE) for s in cut)
     for number in sorted(cycles) if ledgers else ():
-        if state.cycles.get(number) != cycles[number]:
+        row, folded = cycles[number], state.cycles.get(number)
+        if folded is not None and row is not None and row.referred and not row.offers:
+            # A row written before offers were kept (a plain list of referred grants).
+            row = attrs.evolve(row, offers=folded.offers)
+        if folded != row:
             found.append(
                 Finding(
                     Kind.PROJECTION_MISMATCH,

@@ -41,7 +41,7 @@ from choice_workflow.domain.cycle import (
 )
 from choice_workflow.domain.employer import Employer
 from choice_workflow.errors import InvalidInput
-from choice_workflow.rules import Rules, Shortfall
+from choice_workflow.rules import FundsLeft, Rules, Shortfall
 
 
 def size_band(individuals: int, rules: Rules) -> str:
@@ -265,10 +265,15 @@ def select_awards(
         ]  # fmt: skip
         if not open_strata:
             break
-        s = max(open_strata, key=lambda s: _after(s, min(amount[waiting[s][0].grant_id], left)))
+        if rules.funds_left is FundsLeft.FURTHEST_BELOW:  # the older reading
+            s = max(open_strata, key=lambda s: (quota[s] - awarded[s], s))
+        else:
+            s = max(open_strata, key=lambda s: _after(s, min(amount[waiting[s][0].grant_id], left)))
         c = waiting[s].pop(0)
         value = min(amount[c.grant_id], left)
-        award(c, value, "from the funds left, where it keeps every stratum nearest its quota")
+        award(c, value, "from the funds left, to the stratum furthest below its quota"
+              if rules.funds_left is FundsLeft.FURTHEST_BELOW
+              else "from the funds left, where it keeps every stratum nearest its quota")  # fmt: skip
     deficit = {s: quota[s] - awarded[s] for s in strata}
     rest = [c for s in sorted(waiting, key=lambda s: (-deficit[s], s)) for c in waiting[s]]
     waitlist = tuple(
