@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ from choice_workflow.audit import export_log, import_log
 from choice_workflow.events.chain import merkle_root
 from choice_workflow.simulate import simulate
 from choice_workflow.store.base import Store
-from choice_workflow.store.memory import MemoryStore
 from choice_workflow.store.sql import SqlStore
 from choice_workflow.testing.scenarios import START
 
@@ -28,20 +26,9 @@ _prefixes = itertools.count()
 SEALER = Actor("nightly", Role.SYSTEM)
 
 
-@pytest.fixture(
-    name="store",
-    params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def fixture_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "sqlite":
-        store = SqlStore(f"sqlite:///{tmp_path / 'tree.sqlite'}")
-    else:
-        store = SqlStore(request.getfixturevalue("pg_url"), prefix=f"t{next(_prefixes)}_")
-    yield store
-    store.dispose()
+@pytest.fixture(name="store")
+def fixture_store(every_store: Store) -> Store:
+    return every_store
 
 
 def test_every_older_tree_of_a_simulated_program_is_answered_exactly(store: Store) -> None:

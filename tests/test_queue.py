@@ -8,9 +8,7 @@ import itertools
 import json
 import random
 import warnings
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -30,8 +28,6 @@ from choice_workflow.reports import final_report, render
 from choice_workflow.rules import NextApplicant, Shortfall
 from choice_workflow.samples import sample_application, sample_employer
 from choice_workflow.store.base import Item, Store
-from choice_workflow.store.memory import MemoryStore
-from choice_workflow.store.sql import SqlStore
 from choice_workflow.testing.scenarios import ACTORS, START, register_and_apply
 
 QUEUE = Rules.illinois()
@@ -51,20 +47,9 @@ def _program(
     return program
 
 
-@pytest.fixture(
-    name="store",
-    params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def fixture_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "sqlite":
-        store = SqlStore(f"sqlite:///{tmp_path / 'queue.sqlite'}")
-    else:
-        store = SqlStore(request.getfixturevalue("pg_url"), prefix=f"q{next(_prefixes)}_")
-    yield store
-    store.dispose()
+@pytest.fixture(name="store")
+def fixture_store(every_store: Store) -> Store:
+    return every_store
 
 
 def test_the_queue_and_whole_requests_are_the_default_readings() -> None:
@@ -435,12 +420,8 @@ def test_a_referred_application_that_withdraws_passes_its_offer_on() -> None:
 # -- what the reports show ---------------------------------------------------------------------
 
 
-@pytest.mark.cite("15(j)", "15(h)", "15(d)", "20(b)")
-def test_the_report_shows_returns_approvals_above_the_request_and_the_unsourced_area() -> None:
-    program = _program("100000.00")
-    _approved(program, ("A", "50000.00"))
-    register_and_apply(program, "B", amount="20000.00")
-    program.approve("G-B", "30000.00", DIRECTOR)  # $10,000 above the request
+def _apply_in_coles(program: Program) -> None:
+    """C, of Coles County (no sourced region), applies for $25,000 (G-C)."""
     with pytest.warns(RegionNotSourced):
         program.register_employer(
             sample_employer("C", at=program.clock.now(), county="Coles"), DEPARTMENT
@@ -449,6 +430,15 @@ def test_the_report_shows_returns_approvals_above_the_request_and_the_unsourced_
         sample_application("C", at=program.clock.now(), amount="25000.00"), ACTORS.employer("C"),
         grant_id="G-C",
     )  # fmt: skip
+
+
+@pytest.mark.cite("15(j)", "15(h)", "15(d)", "20(b)")
+def test_the_report_shows_returns_approvals_above_the_request_and_the_unsourced_area() -> None:
+    program = _program("100000.00")
+    _approved(program, ("A", "50000.00"))
+    register_and_apply(program, "B", amount="20000.00")
+    program.approve("G-B", "30000.00", DIRECTOR)  # $10,000 above the request
+    _apply_in_coles(program)
     program.decline("G-A", ACTORS.employer("A"))  # C is referred $25,000
     program.decline("G-B", ACTORS.employer("B"))  # nobody waits
     report = final_report(program, as_of=program.clock.now())
@@ -478,14 +468,7 @@ def test_the_report_shows_returns_approvals_above_the_request_and_the_unsourced_
 @pytest.mark.cite("15(d)")
 def test_the_selection_explanation_names_the_unsourced_area() -> None:
     program = _program("30000.00")
-    with pytest.warns(RegionNotSourced):
-        program.register_employer(
-            sample_employer("C", at=program.clock.now(), county="Coles"), DEPARTMENT
-        )
-    program.apply(
-        sample_application("C", at=program.clock.now(), amount="25000.00"), ACTORS.employer("C"),
-        grant_id="G-C",
-    )  # fmt: skip
+    _apply_in_coles(program)
     register_and_apply(program, "D", amount="25000.00")
     lines = program.select_awards(1, DIRECTOR).explanation()
     assert any(

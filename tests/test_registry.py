@@ -43,7 +43,6 @@ from choice_workflow.projections.state import ProjectionState
 from choice_workflow.rules import Rules
 from choice_workflow.samples import sample_employer
 from choice_workflow.store import MemoryStore, Store
-from choice_workflow.store.sql import SqlStore
 from scripts import commands_doc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,22 +164,9 @@ SITE_VISIT = CommandSpec(
 TOY = REGISTRY.adding(SITE_VISIT)
 
 
-@pytest.fixture(
-    name="store",
-    params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def fixture_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "sqlite":
-        store = SqlStore(f"sqlite:///{tmp_path / 'toy.sqlite'}")
-    else:
-        store = SqlStore(
-            request.getfixturevalue("pg_url"), prefix=f"toy{abs(hash(request.node.name)) % 10**6}_"
-        )
-    yield store
-    store.dispose()
+@pytest.fixture(name="store")
+def fixture_store(every_store: Store) -> Store:
+    return every_store
 
 
 def test_a_toy_command_runs_through_the_program_the_permissions_verify_and_the_docs(
