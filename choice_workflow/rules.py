@@ -501,8 +501,9 @@ def _check(rules: Rules) -> list[Problem]:
         and rules.min_award > rules.max_award
     ):
         bad("15(h)", "min_award", "min_award exceeds max_award", "Swap the bounds.")
-    if not _whole(s["grant_period_years"], 1):
-        reason = "the grant period must be a whole number of years >= 1"
+    period = s["grant_period_years"]
+    if not (_whole(period, 1) and isinstance(period, int) and period <= 100):
+        reason = "the grant period must be a whole number of years from 1 to 100"
         bad("15(f)", "grant_period_years", reason, "The Act says 3.")
     cycles = s["cycles"]
     if not (_whole(cycles, 1) and isinstance(cycles, int) and cycles <= 2):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -47,13 +48,30 @@ def _set_up(url: str, prefix: str) -> None:
         store.dispose()
 
 
-def _race(url: str, prefix: str, kind: str) -> list[dict[str, Any]]:
+def _race(
+    url: str, prefix: str, kind: str, pauses: Sequence[str] | None = None,
+    epoch: float | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Run the race ``kind``: RACERS racers, or one per entry of ``pauses`` (its pauses)."""
     ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(RACERS)
+    count = RACERS if pauses is None else len(pauses)
+    barrier = ctx.Barrier(count)
     results = ctx.Queue()
     racers = [
-        ctx.Process(target=race, args=(url, prefix, kind, i, barrier, results))
-        for i in range(RACERS)
+        ctx.Process(
+            target=race,
+            args=(
+                url,
+                prefix,
+                kind,
+                i,
+                barrier,
+                results,
+                None if pauses is None else pauses[i],
+                epoch,
+            ),
+        )
+        for i in range(count)
     ]
     for r in racers:
         r.start()
@@ -173,4 +191,62 @@ def test_refused_attempts_made_together_are_all_logged(
     reports = _race(pg_url, prefix, "refused")
     assert ["refused 10 times"] * RACERS == [r.get("ok", r.get("refused")) for r in reports]
     assert ["AccessRefused"] * (10 * RACERS) == _events(pg_url, prefix, "security")
+    assert () == _verify(pg_url, prefix)
+
+
+# -- 15(j): a return reads the queue in the log's order -------------------------------------
+
+
+def _set_up_queue(url: str, prefix: str, *, notice: bool) -> None:
+    """Cycle 1 ($100,000): A and B approved at $50,000 each (A accepted; B's notice
+    confirmed, when ``notice``, so that its window runs); E9 registered."""
+    store = SqlStore(url, prefix=prefix)
+    try:
+        program = Program(store, clock=ManualClock(START))
+        program.open_cycle(1, DIRECTOR, appropriation="100000.00")
+        for eid in ("A", "B", "C", "E9"):
+            program.register_employer(sample_employer(eid, at=START), DEPARTMENT)
+        for eid in ("A", "B"):
+            program.apply(sample_application(eid, at=START, amount="50000.00"),
+                          employer_actor(eid), grant_id=f"G-{eid}")  # fmt: skip
+            program.approve(f"G-{eid}", "50000.00", DIRECTOR)
+        program.accept("G-A", employer_actor("A"))
+        if notice:
+            program.confirm_notice("G-B", DEPARTMENT, channel="email", confirmed_at=START)
+            program.apply(sample_application("C", at=START), employer_actor("C"), grant_id="G-C")
+    finally:
+        store.dispose()
+
+
+@pytest.mark.cite("15(j)")
+def test_an_application_whose_transaction_is_open_is_in_the_queue_of_a_return_after_it(
+    pg_url: str,
+) -> None:
+    # The applicant appends its event and holds its transaction open for 1.5 s; the
+    # decline reads after 0.5 s. The application is before the return in the log, so
+    # the return must see it: it waits for the cycle the application holds.
+    prefix = "race_queue_"
+    _set_up_queue(pg_url, prefix, notice=False)
+    reports = _race(pg_url, prefix, "return_during_apply",
+                    pauses=["after_read:0.5", "before_commit:1.5"])  # fmt: skip
+    assert [{"index": 0, "ok": "declined"}, {"index": 1, "ok": "G9"}] == reports
+    assert ["Applied", "Referred"] == _events(pg_url, prefix, "G9")
+    assert () == _verify(pg_url, prefix)
+
+
+@pytest.mark.cite("15(j)")
+def test_a_sweep_that_waits_for_its_cycle_forfeits_at_an_instant_after_what_it_waited_for(
+    pg_url: str,
+) -> None:
+    # The sweep claims B's lapsed approval, then waits 1 s; meanwhile C's application is
+    # amended. The forfeit refers C: its instant is read once the sweep holds the cycle,
+    # after the amendment's, never the instant it read before it waited (a ClockError).
+    import time
+
+    prefix = "race_sweep_"
+    _set_up_queue(pg_url, prefix, notice=True)
+    reports = _race(pg_url, prefix, "sweep_during_amend",
+                    pauses=["after_claim:1.0", ""], epoch=time.time())  # fmt: skip
+    assert [{"index": 0, "ok": "G-B"}, {"index": 1, "ok": "amended"}] == reports
+    assert ["Applied", "ApplicationAmended", "Referred"] == _events(pg_url, prefix, "G-C")
     assert () == _verify(pg_url, prefix)

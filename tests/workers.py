@@ -24,7 +24,9 @@ import sqlalchemy as sa
 
 from choice_workflow import Actor, ChoiceWorkflowError, ManualClock, Program, Role, SweepInterrupted
 from choice_workflow.samples import sample_application, sample_employer
+from choice_workflow.store import _faults
 from choice_workflow.store.sql import SqlStore
+from choice_workflow.time.clock import SystemClock
 
 CHICAGO = "America/Chicago"
 START = pendulum.datetime(2030, 7, 1, 9, tz=CHICAGO)
@@ -276,13 +278,38 @@ if __name__ == "__main__":
 # -- races: processes started together on one command ---------------------------------
 
 
-def race(url: str, prefix: str, kind: str, index: int, barrier: Any, results: Any) -> None:
+class ShiftedClock:
+    """A clock that runs with the machine's, shifted to start at ``start`` when the
+    machine's reads ``epoch`` (seconds since 1970): racers of one race share a time that
+    moves while they wait for each other's locks."""
+
+    def __init__(self, start: pendulum.DateTime, epoch: float) -> None:
+        self.start, self.epoch, self.machine = start, epoch, SystemClock()
+
+    def now(self) -> pendulum.DateTime:
+        """The shifted instant, in UTC."""
+        elapsed = self.machine.now().timestamp() - self.epoch
+        return self.start.add(microseconds=int(elapsed * 1_000_000)).in_timezone("UTC")
+
+
+def race(
+    url: str, prefix: str, kind: str, index: int, barrier: Any, results: Any,
+    pause: str | None = None, epoch: float | None = None,
+) -> None:  # fmt: skip
     """One racer: opens its store, waits at ``barrier``, runs the ``kind`` command of
-    the race, and reports what it got (its result, or the type of its typed error)."""
+    the race, and reports what it got (its result, or the type of its typed error).
+    ``pause``: this racer's own pauses (``CHOICE_WORKFLOW_PAUSE``'s form); ``epoch``: the
+    racers share a :class:`ShiftedClock` from an hour after START instead of a fixed one."""
     store: SqlStore | None = None
+    if pause is not None:
+        _faults.set_pauses(pause)
     try:
         store = SqlStore(url, prefix=prefix)
-        clock = ManualClock(START.add(hours=1))
+        clock: Any = (
+            ManualClock(START.add(hours=1))
+            if epoch is None
+            else ShiftedClock(START.add(hours=49), epoch)
+        )
         if kind == "start":
             barrier.wait(timeout=120)
             program = Program(store, clock=clock)
@@ -313,6 +340,17 @@ def _race_once(program: Program, kind: str, index: int) -> dict[str, Any]:
         if kind == "retry":
             grant = program.accept("G1", employer_actor("E1"), command_id="accept-G1")
             return {"ok": grant.state.value}
+        if kind == "return_during_apply":  # 0 declines (a return), 1 applies
+            if index == 0:
+                return {"ok": program.decline("G-B", employer_actor("B")).state.value}
+            application = sample_application("E9", at=START, amount="25000.00")
+            return {"ok": program.apply(application, employer_actor("E9"), grant_id="G9").id}
+        if kind == "sweep_during_amend":  # 0 sweeps (B lapsed), 1 amends C's application
+            if index == 0:
+                return {"ok": ",".join(g.id for g in program.sweep())}
+            amended = sample_application("C", at=START, amount="30000.00")
+            program.amend("G-C", amended, employer_actor("C"), reason="a larger request")
+            return {"ok": "amended"}
         if kind == "refused":
             for n in range(10):
                 try:

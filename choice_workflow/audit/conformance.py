@@ -144,7 +144,8 @@ class Conformance:
         self._envs.clear()
         return None
 
-    def _env(self, rules: Rules) -> Env:
+    def env(self, rules: Rules) -> Env:
+        """The commands' environment under ``rules``: those Rules and the county table."""
         env = self._envs.get(id(rules))
         if env is None:
             env = self._envs[id(rules)] = Env(rules=rules, counties=self.counties)
@@ -180,7 +181,7 @@ class Conformance:
             actor = Actor(
                 event.actor_id, role, employer_id=(owner or "?") if role is Role.EMPLOYER else None
             )
-            context = spec.load(command, current, state, self._env(rules), actor)
+            context = spec.load(command, current, state, self.env(rules), actor)
         except _READ_ERRORS as exc:
             self._unjudgeable(item, event, spec, exc)
             return None

@@ -235,7 +235,8 @@ class _Pass:
     def run(self, items: Iterable[Item]) -> Report:
         for item in items:
             self._one(item)
-        for item, event, message in self.returns.unanswered():
+        env = None if self.rules is None else self.conformance.env(self.rules)
+        for item, event, message in self.returns.finish(self.state, env):
             self._hold(item, event, Kind.GUARD_FAILED, message, ("15(j)",), ledger=True)
         self._settle()
         self.findings += self.integrity.summaries()
@@ -416,7 +417,9 @@ class _Pass:
         if projector is None:  # events before the program's start: the Act's own Rules
             projector = self.projector = Projector(Rules.illinois(), records=self.records)
         kind = projection_of(event.stream_id, event.type)
-        self.returns.follow_up(event)
+        if self.check and self.guards:
+            env = None if self.rules is None else self.conformance.env(self.rules)
+            self.returns.follow_up(item, event, self.state, env)
         if kind == "none":
             return
         try:

@@ -19,11 +19,13 @@ from choice_workflow.domain.application import (
     application_from_data,
     application_to_data,
 )
+from choice_workflow.domain.cycle import Cycle
 from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.state import State
 from choice_workflow.errors import UnknownEmployer
 from choice_workflow.events import Event, format_instant, money_text
 from choice_workflow.lifecycle.context import Context, approval_context
-from choice_workflow.rules import Rules, WindowStart
+from choice_workflow.rules import NextApplicant, Rules, WindowStart
 from choice_workflow.time.calendar import acceptance_deadline
 from choice_workflow.time.instants import from_us
 
@@ -123,7 +125,13 @@ def _apply_context(
     if employer is None:
         raise UnknownEmployer(employer_id=command.employer_id)
     cycle = command.cycle
-    found = view.cycle(cycle) if isinstance(cycle, int) and not isinstance(cycle, bool) else None
+    # The cycle is held before the application takes its place in the log: the queue
+    # it joins (15(j)) is read in the log's order by the returns that refer from it.
+    found = (
+        view.cycle(cycle, lock=True)
+        if isinstance(cycle, int) and not isinstance(cycle, bool)
+        else None
+    )
     close = (
         None
         if found is None or found.applications_close_us is None
@@ -153,6 +161,7 @@ def _amend_context(
     command: Amend, grant: Grant | None, view: View, env: Env, actor: Actor
 ) -> Context:
     assert grant is not None  # noqa: S101 - an unknown grant is refused before
+    view.cycle(grant.cycle, lock=True)  # the queue's order changes with it (15(j))
     return Context(
         actor=actor,
         employer=view.employer(grant.employer_id),
@@ -204,7 +213,21 @@ def _approval_context(
         rules=env.rules,
         application_checked=judged is not None
         and judged == (grant.applied_us, application, employer),
+        offered=Decimal("0.00") if cycle is None else offered_to_others(view, cycle, grant, env),
     )
+
+
+def offered_to_others(view: View, cycle: Cycle, grant: Grant, env: Env) -> Decimal:
+    """15(j), the queue reading: what the cycle's referred applications other than
+    ``grant``, still applied, are offered (held for them until they are decided)."""
+    if env.rules.next_applicant is not NextApplicant.QUEUE or not cycle.offers:
+        return Decimal("0.00")
+    total = Decimal("0.00")
+    for grant_id in dict.fromkeys(g for g, _ in cycle.offers):
+        other = view.grant(grant_id) if grant_id != grant.id else None
+        if other is not None and other.state is State.APPLIED and other.referred_from:
+            total += cycle.offer_to(grant_id)
+    return total
 
 
 def _approve_payload(

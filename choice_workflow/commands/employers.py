@@ -11,6 +11,7 @@ from choice_workflow.commands.spec import CommandSpec, Emit, Env, Target, View
 from choice_workflow.domain.actors import Actor, Role
 from choice_workflow.domain.counties import CountyTable
 from choice_workflow.domain.employer import Employer, employer_from_data, employer_to_data
+from choice_workflow.domain.state import State
 from choice_workflow.errors import InvalidInput, Problem, UnknownEmployer
 from choice_workflow.events import Event
 from choice_workflow.lifecycle.context import Context
@@ -73,6 +74,16 @@ def _employer_state(view: View, command: Any) -> Employer | None:
 
 def _with_counties(command: Any, state: Any, view: View, env: Env, actor: Actor) -> Context:
     return Context(actor=actor, extra={"counties": env.counties})
+
+
+def _update_context(command: Any, state: Any, view: View, env: Env, actor: Actor) -> Context:
+    """The county table; and every cycle where the employer waits is held (in order),
+    since its stratum places its applications in the cycle's queue (15(d), 15(j))."""
+    waiting = {g.cycle for g in view.grants_of_employer(command.employer_id)
+               if g.state is State.APPLIED}  # fmt: skip
+    for number in sorted(waiting):
+        view.cycle(number, lock=True)
+    return _with_counties(command, state, view, env, actor)
 
 
 def _placed(employer: Employer, context: Context) -> None:
@@ -207,7 +218,7 @@ REGISTER_EMPLOYER = _employer_spec(
 UPDATE_EMPLOYER = _employer_spec(
     "update_employer", UpdateEmployer, "EmployerUpdated", _update,
     lambda e, v: UpdateEmployer(employer_from_data(e.payload["employer"], keep=True)),
-    roles=_OFFICE, cites=('10 "Eligible employer"', "15(d)"), load=_with_counties,
+    roles=_OFFICE, cites=('10 "Eligible employer"', "15(d)"), load=_update_context,
     description="The Department or the Director records changed facts of an employer "
     "(its county, if changed, in the county table in force).",
 )  # fmt: skip

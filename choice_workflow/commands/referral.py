@@ -43,8 +43,9 @@ from choice_workflow.rules import NextApplicant, Rules
 
 _CITES = ("15(j)",)
 MAX_ROUNDS = 1000
-"""15(j): the most referrals one return leads to (the funds of one return reach at most
-max_award / min_award applicants; the bound only stops a defect from looping)."""
+"""15(j): the most referrals one return leads to. A return refers while the cycle's free
+funds (not only the returned ones: docs/readings.md) reach the minimum award, so at most
+appropriation / min_award applicants; the bound only stops a defect from looping."""
 
 
 @attrs.frozen

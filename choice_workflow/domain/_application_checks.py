@@ -316,9 +316,13 @@ def _timeline(r: Report, value: object, quarters: int) -> None:
                 f"quarter {number!r} has no activity or goal",
                 "Give at least one activity or goal for each quarter.",
             )
-    for number in range(1, quarters + 1):
-        if number not in seen:
-            r.add("timeline", f"quarter {number} is missing", f"Plan every quarter 1-{quarters}.")
+    missing = [n for n in range(1, quarters + 1) if n not in seen]
+    if len(missing) > 12:  # one problem, not one per quarter of a long period
+        r.add("timeline", f"{len(missing)} of the quarters 1-{quarters} are missing "
+              f"(first: {missing[0]})", f"Plan every quarter 1-{quarters}.")  # fmt: skip
+        return
+    for number in missing:
+        r.add("timeline", f"quarter {number} is missing", f"Plan every quarter 1-{quarters}.")
 
 
 def _assurances(r: Report, value: object) -> None:

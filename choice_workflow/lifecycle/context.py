@@ -46,7 +46,12 @@ class Context:
     cycle_one_opening: dt.datetime | None = None
     """When cycle 1 opened (15(f)); None: at the first award date."""
     funds_available: Decimal | None = None
-    """What the cycle can still reserve (15(a)); None while no ledger is kept."""
+    """What the cycle can still reserve (15(a)); None while no ledger is kept. Under the
+    queue reading of 15(j), net of what referred applications not yet decided are
+    offered (:attr:`funds_offered`)."""
+    funds_offered: Decimal = Decimal("0.00")
+    """15(j): what other referred applications of the cycle, not yet decided, are
+    offered (held for them, out of :attr:`funds_available`)."""
     required_other: tuple[str, ...] = ()
     """Fields the Director requires under 15(b)(14)."""
     applications_close: dt.datetime | None = None
@@ -85,8 +90,10 @@ def approval_context(
     cycle_one: Cycle | None,
     rules: Rules,
     application_checked: bool = False,
+    offered: Decimal = Decimal("0.00"),
 ) -> Context:
-    """What an approval's guards see, from the store or from verify's replay alike."""
+    """What an approval's guards see, from the store or from verify's replay alike;
+    ``offered``: what other referred applications are offered (15(j))."""
     return Context(
         actor=actor,
         employer=employer,
@@ -96,6 +103,7 @@ def approval_context(
         cycle=cycle,
         cycle_opening=None if cycle is None else from_us(cycle.opens_us),
         cycle_one_opening=None if cycle_one is None else from_us(cycle_one.opens_us),
-        funds_available=None if cycle is None else cycle.available,
+        funds_available=None if cycle is None else cycle.available - offered,
+        funds_offered=offered,
         application_checked=application_checked,
     )

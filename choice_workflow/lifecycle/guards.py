@@ -223,9 +223,13 @@ def funds_available(
         return
     amount: Decimal = command.amount
     if amount > context.funds_available:
+        offered = context.funds_offered
+        held = (
+            f" (besides ${offered:,.2f} offered to referred applications, 15(j))" if offered else ""
+        )
         yield Problem(
-            ("15(a)",),
-            f"${amount:,.2f} exceeds the ${context.funds_available:,.2f} the cycle has left",
+            ("15(a)", "15(j)") if offered else ("15(a)",),
+            f"${amount:,.2f} exceeds the ${context.funds_available:,.2f} the cycle has left" + held,
             "Approve a smaller amount or wait for released funds.",
             "amount",
         )

@@ -70,6 +70,7 @@ from choice_workflow.service.checks import Checks
 from choice_workflow.service.proofs import Proofs
 from choice_workflow.service.queries import Queries
 from choice_workflow.service.unit_of_work import RETRIES, UnitOfWork, checked_command_id, new_id
+from choice_workflow.store import _faults
 from choice_workflow.store.base import Store
 from choice_workflow.store.memory import MemoryStore
 from choice_workflow.time.clock import Clock, SystemClock
@@ -407,15 +408,19 @@ class Program(AfterAward, Queries, Checks, Proofs):
         forfeited: list[Grant] = []
         passed: set[str] = set()
         while True:
-            now = self._clock.now()
             try:
                 with self._store.transaction() as tx:
                     # Claim one lapsed approval at a time; concurrent sweepers skip the
                     # grants another holds (FOR UPDATE SKIP LOCKED on PostgreSQL).
-                    grant = tx.claim_due(to_us(now), frozenset(passed))
+                    grant = tx.claim_due(to_us(self._clock.now()), frozenset(passed))
                     if grant is None:
                         break
                     passed.add(grant.id)
+                    _faults.pause("after_claim")
+                    # Its cycle is held, then the clock read: whatever a writer recorded
+                    # in the cycle while this one waited is before the forfeit's instant.
+                    tx.cycle(grant.cycle, lock=True)
+                    now = self._clock.now()
                     cid = f"forfeit:{grant.id}:{grant.accept_by_us}"
                     outcome = self._uow.run_in(tx, Forfeit(grant.id), who, cid, now)
             except ConcurrencyConflict:
