@@ -25,7 +25,24 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PYTHON = sys.executable
 
-ORDER = ("1a", "1b", "2", "3a", "3b", "4a", "4b", "5", "6a", "6b", "6c", "6d", "7a", "7b", "8")
+ORDER = (
+    "1a",
+    "1b",
+    "2",
+    "3a",
+    "3b",
+    "4a",
+    "4b",
+    "5",
+    "6a",
+    "6b",
+    "6c",
+    "6d",
+    "6e",
+    "7a",
+    "7b",
+    "8",
+)
 """The comparisons of the issue, in its order; every metric's name begins with one."""
 
 

@@ -21,6 +21,7 @@ from choice_workflow._cli.audit import (
     replay_command,
     verify_command,
 )
+from choice_workflow._cli.checkpoints import checkpoint, monitor
 from choice_workflow._cli.core import PROG, RootGroup
 from choice_workflow._cli.db import db
 from choice_workflow._cli.diagram import diagram
@@ -50,6 +51,8 @@ for _command in (
     sweep,
     seal,
     keygen,
+    checkpoint,
+    monitor,
     replay_command,
     verify_command,
     export_command,

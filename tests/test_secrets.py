@@ -139,14 +139,23 @@ def fixture_files(tmp_path: Path) -> dict[str, str]:
     log = tmp_path / "log.jsonl"
     with log.open("wb") as handle:
         export_log(program.store.stored_events(), handle)
-    return {"log": str(log), "out": str(tmp_path / "out.file")}
+    return {"log": str(log), "out": str(tmp_path / "out.file"), "state": str(tmp_path / "m.json")}
 
 
 def test_every_database_command_is_covered() -> None:
     assert ("db", "upgrade") in DB_COMMANDS
-    assert {"simulate", "sweep", "seal", "replay", "verify", "export", "import", "report"} <= {
-        p[-1] for p in DB_COMMANDS
-    }
+    assert {
+        "simulate",
+        "sweep",
+        "seal",
+        "replay",
+        "verify",
+        "export",
+        "import",
+        "report",
+        "checkpoint",
+        "monitor",
+    } <= {p[-1] for p in DB_COMMANDS}
 
 
 @pytest.mark.parametrize("path", DB_COMMANDS, ids=[" ".join(p) for p in DB_COMMANDS])
@@ -400,3 +409,32 @@ def test_a_prefix_or_schema_that_is_not_an_identifier_is_refused(
     except (ChoiceWorkflowError, ValueError):
         return
     raise AssertionError(f"make_tables accepted prefix {prefix!r}, schema {schema!r}")
+
+
+# -- the Department's signing key ----------------------------------------------------------
+
+
+def test_no_command_shows_the_signing_key_whatever_fails(
+    files: dict[str, str], logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    from choice_workflow.events.checkpoint import Signer
+
+    signer = Signer.generate("dol.illinois.gov/choice-workflow")
+    secret = signer.text().split("+", 4)[4]  # PRIVATE+KEY+<name>+<hash>+<key data>
+    key = tmp_path / "dol.key"
+    key.write_text(signer.text() + "\n")
+    broken = tmp_path / "broken.key"
+    broken.write_text(signer.text()[:-6] + "!!!!!!\n")
+    monkeypatch.setenv("CHOICE_WORKFLOW_SEAL_KEY", str(key))
+    runner = CliRunner()
+    shown = []
+    for path in DB_COMMANDS:
+        result = runner.invoke(cli, arguments(path, UNREACHABLE[0], files))
+        shown.append(result.stdout + result.stderr)
+    for key_file in (key, broken):
+        result = runner.invoke(cli, ["seal", "--db", UNREACHABLE[0], "--key", str(key_file)])
+        assert 2 == result.exit_code
+        shown.append(result.stdout + result.stderr)
+    assert [] == [text for text in shown if secret in text or secret[:16] in text]
+    assert [] == [r.getMessage() for r in logs.records if secret[:16] in r.getMessage()]

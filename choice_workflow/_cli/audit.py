@@ -148,6 +148,11 @@ def replay_command(
     "--package", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
     help="Check one grant's records package alone against the signed checkpoint (needs --key).",
 )  # fmt: skip
+@click.option(
+    "--checkpoint", "checkpoints", multiple=True, type=LOG_FILE, metavar="FILE",
+    help="Twice: an older and a newer checkpoint note; the newer must extend the older "
+    "(by the database's consistency proof).",
+)  # fmt: skip
 @_as_of_option
 @json_option
 def verify_command(
@@ -158,19 +163,25 @@ def verify_command(
     root: str | None,
     key_files: tuple[Path, ...],
     package: Path | None,
+    checkpoints: tuple[Path, ...],
     as_of: dt.datetime | None,
     as_json: bool,
 ) -> int:
     """Check the whole log: hash chains, versions, seals, the Act's guards, projections.
 
     Reads the database (--db) or an exported log (--log). Every seal's checkpoint of the
-    log's tree is checked against the log, and with --key its signature. Exit 1 on any
-    finding.
+    log's tree is checked against the log, and with --key its signature. With
+    --checkpoint OLD --checkpoint NEW, only that the newer extends the older. Exit 1 on
+    any finding.
     """
     output = Output(as_json)
     keys = read_verifiers(key_files)
     if package is not None:
         return _verify_package(output, package, keys)
+    if checkpoints:
+        from choice_workflow._cli.checkpoints import verify_checkpoints
+
+        return verify_checkpoints(output, checkpoints, db, prefix, schema, keys)
     named, source = _source(db, log, prefix, schema)
     report = verify(_read(output, source), expected_root=root, as_of=as_of, keys=keys)
     if output.as_json:

@@ -102,3 +102,12 @@ class Proofs:
                 return ConsistencyProof(old_size, n, ())
             plan = consistency_plan(old_size, n)
             return ConsistencyProof(old_size, n, proof_from(plan, tx.tree_nodes(needed(plan))))
+
+
+class LogProofs(Proofs):
+    """The checkpoint and proofs of ``store``'s log without a :class:`Program`: what an
+    auditor's or a monitor's tool reads (nothing is recorded; the tree's nodes are grown
+    from the log where a proof needs them)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store

@@ -8,7 +8,9 @@ batches. A proof reads the O(log n) nodes it names in one statement.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -29,29 +31,53 @@ def tail(conn: Connection, tables: Tables) -> tuple[int, int]:
 
 
 def nodes(conn: Connection, tables: Tables, ids: Collection[NodeId]) -> dict[NodeId, bytes]:
-    """The stored hashes of the nodes ``ids`` (one statement)."""
+    """The stored hashes of the nodes ``ids`` (one statement, compiled once per count)."""
     if not ids:
         return {}
-    t = tables.tree
-    wanted = sa.or_(*(sa.and_(t.c.level == level, t.c.idx == idx) for level, idx in ids))
-    rows = conn.execute(sa.select(t.c.level, t.c.idx, t.c.hash).where(wanted))
-    return {(int(r.level), int(r.idx)): bytes(r.hash) for r in rows}
+    tree = tables.tree
+    query = _nodes_query(tree.name, tree.schema, len(ids))
+    params: dict[str, int] = {}
+    for k, (level, idx) in enumerate(ids):
+        params[f"l{k}"], params[f"i{k}"] = int(level), int(idx)
+    return {(int(level), int(idx)): bytes(h) for level, idx, h in conn.execute(query, params)}
+
+
+@functools.lru_cache(maxsize=256)
+def _nodes_query(name: str, schema: str | None, count: int) -> sa.Select[Any]:
+    """``level = :l0 AND idx = :i0 OR ...`` for ``count`` nodes: one statement per count,
+    so that SQLAlchemy compiles it once (a proof names at most 2 log2 n + 2 nodes). An OR of
+    primary-key comparisons, since SQLite scans the table for a row-value ``IN``."""
+    tree = sa.table(name, sa.column("level"), sa.column("idx"), sa.column("hash"), schema=schema)
+    level, idx = tree.c.level, tree.c.idx
+    wanted = (
+        sa.and_(level == sa.bindparam(f"l{k}"), idx == sa.bindparam(f"i{k}")) for k in range(count)
+    )
+    return sa.select(level, idx, tree.c.hash).where(sa.or_(*wanted))
 
 
 def index_of(conn: Connection, tables: Tables, position: int) -> int | None:
     """The leaf index of the event at ``position`` (None: not in the tree)."""
-    t = tables.tree
     found = conn.execute(
-        sa.select(t.c.idx).where(t.c.level == 0, t.c.position == position)
-    ).scalar()
-    return None if found is None else int(found)
+        _leaf_query(tables.tree.name, tables.tree.schema, "position"), {"k": position}
+    )
+    return None if (value := found.scalar()) is None else int(value)
 
 
 def position_of(conn: Connection, tables: Tables, index: int) -> int | None:
     """The position of the event of leaf ``index`` (None: no such leaf)."""
-    t = tables.tree
-    found = conn.execute(sa.select(t.c.position).where(t.c.level == 0, t.c.idx == index)).scalar()
-    return None if found is None else int(found)
+    found = conn.execute(_leaf_query(tables.tree.name, tables.tree.schema, "idx"), {"k": index})
+    return None if (value := found.scalar()) is None else int(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _leaf_query(name: str, schema: str | None, by: str) -> sa.Select[Any]:
+    """A leaf's index by its event's position, or its position by its index (built once:
+    a proof runs one of them)."""
+    tree = sa.table(
+        name, sa.column("level"), sa.column("idx"), sa.column("position"), schema=schema
+    )
+    other = tree.c.idx if by == "position" else tree.c.position
+    return sa.select(other).where(tree.c.level == 0, tree.c[by] == sa.bindparam("k"))
 
 
 def _records(conn: Connection, tables: Tables, after: int) -> Iterator[list[tuple[int, bytes]]]:
