@@ -44,6 +44,8 @@ from choice_workflow.rules import (
     WindowStart,
 )
 from choice_workflow.service.program import Program
+from choice_workflow.service.subscription import PositionFile, Subscription
+from choice_workflow.store.base import StoredEvent
 from choice_workflow.time import Clock, ManualClock, SystemClock
 
 __version__ = _version("choice_workflow")
@@ -69,6 +71,7 @@ __all__ = [
     "NotPermitted",
     "PackageRefused",
     "PeriodStart",
+    "PositionFile",
     "Problem",
     "Program",
     "Role",
@@ -80,6 +83,8 @@ __all__ = [
     "Shortfall",
     "State",
     "StoreError",
+    "StoredEvent",
+    "Subscription",
     "SweepInterrupted",
     "SystemClock",
     "TableError",

@@ -367,3 +367,23 @@ def _race_once(program: Program, kind: str, index: int) -> dict[str, Any]:
         raise ValueError(f"unknown race {kind!r}")
     except ChoiceWorkflowError as refusal:
         return {"refused": type(refusal).__name__}
+
+
+# -- a commit held open ----------------------------------------------------------------
+
+
+def hold_a_commit(url: str, prefix: str, ready: Any, release: Any) -> None:
+    """Register employer E-HELD and hold its transaction open just before the commit
+    (its events positioned, not yet visible) until ``release`` is set; ``ready`` says
+    when it is held. The target of a ``spawn`` Process."""
+
+    def held(point: str) -> None:
+        if point == "before_commit":
+            ready.set()
+            release.wait(60)
+
+    store = SqlStore(url, prefix=prefix, migrate=False)
+    program = Program(store, clock=ManualClock(START))
+    _faults.reach = held  # the command's own transaction, not the Program's reads before it
+    program.register_employer(sample_employer("E-HELD", at=START), DEPARTMENT)
+    store.dispose()

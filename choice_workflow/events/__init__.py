@@ -6,6 +6,7 @@ hashed and verified by an outside tool.
 """
 
 from choice_workflow.events import payloads  # registers the payload upcasters
+from choice_workflow.events.chain import GENESIS, link, merkle_root
 from choice_workflow.events.envelope import (
     CYCLE_STREAM_PREFIX,
     EMPLOYER_STREAM_PREFIX,
@@ -26,20 +27,27 @@ from choice_workflow.events.envelope import (
     stream_kind,
     upcast,
 )
+from choice_workflow.events.tree import ConsistencyProof, InclusionProof, TreeHead
 
 __all__ = [
     "CYCLE_STREAM_PREFIX",
     "EMPLOYER_STREAM_PREFIX",
+    "GENESIS",
     "PROGRAM_STREAM",
     "SEAL_STREAM",
     "SECURITY_STREAM",
     "UPCASTERS",
+    "ConsistencyProof",
     "Event",
     "EventType",
+    "InclusionProof",
+    "TreeHead",
     "Upcaster",
     "canonical_json",
     "event_from_record",
     "format_instant",
+    "link",
+    "merkle_root",
     "money_text",
     "no_floats",
     "parse_instant",

@@ -39,10 +39,36 @@ from choice_workflow.lifecycle.corrections import (
 from choice_workflow.notices import NoticeOfAward, build_notice
 from choice_workflow.projections.records import computed_evaluation, wages_of
 from choice_workflow.rules import Rules
+from choice_workflow.service.subscription import Subscription
 from choice_workflow.service.unit_of_work import UnitOfWork
-from choice_workflow.store.base import Store
+from choice_workflow.store.base import Store, StoredEvent
 from choice_workflow.time.clock import Clock
 from choice_workflow.time.instants import ensure_instant, from_us, to_us, zone
+
+MAX_PAGE = 10_000
+"""The largest page a query returns at once."""
+
+
+def _check_filter(value: object, kind: type, field: str) -> None:
+    if value is not None and not isinstance(value, kind):
+        raise InvalidInput(
+            problems=[Problem((), f"{field} must be a {kind.__name__} or None, not {value!r}",
+                              f"Pass a {kind.__name__}, or leave {field} out.", field)]
+        )  # fmt: skip
+
+
+def _check_count(value: object, field: str, low: int, high: int | None) -> None:
+    if value is None:
+        return
+    if (
+        not isinstance(value, int) or isinstance(value, bool) or value < low
+        or (high is not None and value > high)
+    ):  # fmt: skip
+        bound = f"from {low} to {high:,}" if high is not None else f"of at least {low}"
+        raise InvalidInput(
+            problems=[Problem((), f"{field} must be an integer {bound}, not {value!r}",
+                              f"Pass an integer {bound}.", field)]
+        )  # fmt: skip
 
 
 @attrs.frozen
@@ -90,10 +116,26 @@ class Queries:
                 )  # fmt: skip
             return tuple(queue_entries(tx, found, self._uow.env, self._clock.now()))
 
-    def grants(self, state: State | None = None) -> list[Grant]:
-        """All grants, or those in ``state``, ordered by id."""
+    def grants(
+        self,
+        state: State | None = None,
+        *,
+        employer_id: str | None = None,
+        cycle: int | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[Grant]:
+        """Grants ordered by id (the database's order of text): all, or those in
+        ``state``, of ``employer_id``, of ``cycle``. Keyset pagination: ``limit`` grants
+        at most, and the next page is ``after=`` the last id of this one (each page an
+        index range; no offset to count through)."""
+        _check_filter(state, State, "state")
+        _check_filter(employer_id, str, "employer_id")
+        _check_filter(after, str, "after")
+        _check_count(cycle, "cycle", 1, None)
+        _check_count(limit, "limit", 1, MAX_PAGE)
         with self._store.transaction() as tx:
-            return tx.grants(state)
+            return tx.grants(state, employer_id=employer_id, cycle=cycle, after=after, limit=limit)
 
     def employer(self, employer_id: str) -> Employer:
         """A registered employer."""
@@ -121,11 +163,31 @@ class Queries:
             raise UnknownGrant(grant_id=grant_id)
         return found
 
-    def events(self, stream_id: str) -> list[Event]:
+    def events(self, stream_id: str, *, after: int = 0, limit: int | None = None) -> list[Event]:
         """The events of one stream (a grant id, ``employer:ID``, ``cycle:N``,
-        ``program``, ``seal``, ``security``)."""
+        ``program``, ``seal``, ``security``) in version order: those after version
+        ``after``, at most ``limit`` (the next page is ``after=`` the last version).
+        The whole log, with positions, is :meth:`log`."""
+        _check_count(after, "after", 0, None)
+        _check_count(limit, "limit", 1, MAX_PAGE)
         with self._store.transaction() as tx:
-            return tx.stream(stream_id)
+            found = [e for e in tx.stream(stream_id) if e.version > after]
+        return found if limit is None else found[:limit]
+
+    def log(self, after: int = 0, limit: int = 500) -> list[StoredEvent]:
+        """The whole log's events after global position ``after``, at most ``limit``,
+        each with its position (the next page is ``after=`` the last position). Only the
+        complete part of the log is read: no event positioned before one returned is
+        still to commit, so a reader that keeps the last position misses nothing."""
+        _check_count(after, "after", 0, None)
+        _check_count(limit, "limit", 1, MAX_PAGE)
+        return self._store.log_page(after, limit)
+
+    def follow(self, after: int = 0, *, batch: int = 500, wait: float = 5.0) -> Subscription:
+        """A :class:`~choice_workflow.service.subscription.Subscription` to every event
+        after position ``after`` (the last one the consumer handled), at least once:
+        docs/howto/subscriptions.md."""
+        return Subscription(self._store, after, batch=batch, wait=wait)
 
     def deadlines_due(self, before: dt.datetime) -> list[tuple[Grant, pendulum.DateTime]]:
         """Approved grants whose acceptance deadline falls before ``before``, soonest

@@ -9,6 +9,8 @@ cannot both win: the loser gets :class:`~choice_workflow.errors.ConcurrencyConfl
 from __future__ import annotations
 
 import abc
+import itertools
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -154,8 +156,17 @@ class Transaction(abc.ABC):
         """The projection of one grant."""
 
     @abc.abstractmethod
-    def grants(self, state: State | None = None) -> list[Grant]:
-        """Grants, all or in one state, ordered by id."""
+    def grants(
+        self,
+        state: State | None = None,
+        *,
+        employer_id: str | None = None,
+        cycle: int | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[Grant]:
+        """Grants ordered by id: all, or those of one state, employer and cycle; with
+        ``after``, only ids after it (keyset pagination); at most ``limit``."""
 
     @abc.abstractmethod
     def grants_of_employer(self, employer_id: str) -> list[Grant]:
@@ -245,6 +256,21 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:
         """Every stored event after global position ``after``, in order."""
+
+    def log_page(self, after: int, limit: int) -> list[StoredEvent]:
+        """At most ``limit`` events after position ``after``, from the part of the log
+        that is complete: no event positioned before one of them is still to commit (a
+        follower that stored the last position handed out would miss it)."""
+        return list(itertools.islice(self.stored_events(after), limit))
+
+    def wait_for_events(self, after: int, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for an event after position ``after``; True
+        when the log may hold one now. A store without notifications waits the whole
+        ``timeout`` once, then looks (polling)."""
+        if self.log_page(after, 1):
+            return True
+        time.sleep(timeout)
+        return bool(self.log_page(after, 1))
 
     def all_events(self) -> Iterator[Event]:
         """Every event in the order it was recorded (global position)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -123,9 +124,25 @@ class _MemoryTransaction(Transaction):
     def grant(self, grant_id: str) -> Grant | None:
         return self.grants_.get(grant_id) or self._s.grants.get(grant_id)
 
-    def grants(self, state: State | None = None) -> list[Grant]:
+    def grants(
+        self,
+        state: State | None = None,
+        *,
+        employer_id: str | None = None,
+        cycle: int | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[Grant]:
         merged = {**self._s.grants, **self.grants_}
-        return [merged[k] for k in sorted(merged) if state is None or merged[k].state is state]
+        found = (
+            merged[k]
+            for k in sorted(merged)
+            if (state is None or merged[k].state is state)
+            and (employer_id is None or merged[k].employer_id == employer_id)
+            and (cycle is None or merged[k].cycle == cycle)
+            and (after is None or k > after)
+        )
+        return list(found if limit is None else itertools.islice(found, limit))
 
     def grants_of_employer(self, employer_id: str) -> list[Grant]:
         ids = set(self._s.by_employer.get(employer_id, ()))
@@ -212,6 +229,7 @@ class MemoryStore(Store):
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self._appended = threading.Condition(self._lock)
         self.log: list[StoredEvent] = []
         self.heads: dict[str, str] = {}
         self.recorded: dict[str, int] = {}
@@ -239,6 +257,8 @@ class MemoryStore(Store):
             tx = _MemoryTransaction(self)
             yield tx
             self._commit(tx)
+            if tx.events or tx.restored:
+                self._appended.notify_all()
 
     def _commit(self, tx: _MemoryTransaction) -> None:
         by_command: dict[str, list[Event]] = defaultdict(list)
@@ -282,6 +302,12 @@ class MemoryStore(Store):
         self.applications.update(tx.applications_)
         self.tree.update(tx.tree_)
         self.leaves += tx.leaves_
+
+    def wait_for_events(self, after: int, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for a commit that records an event after
+        ``after`` (woken by the commit itself)."""
+        with self._appended:
+            return self._appended.wait_for(lambda: len(self.log) > after, timeout)
 
     def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:
         """Every stored event after position ``after``, in recorded order."""

@@ -104,7 +104,7 @@ def make_tables(prefix: str = "", schema: str | None = None) -> Tables:
         sa.Column("employer_id", ident, nullable=False, index=True),
         sa.Column("state", sa.String(20), nullable=False, index=True),
         sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("cycle", sa.Integer, nullable=False),
+        sa.Column("cycle", sa.Integer, nullable=False, index=True),
         sa.Column("amount_requested", money, nullable=False),
         sa.Column("applied_us", sa.BigInteger, nullable=False),
         sa.Column("amount", money),
@@ -201,3 +201,31 @@ def append_only_ddl(tables: Tables, dialect: str) -> list[str]:
             f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()",
         ]
     return []
+
+
+def notify_channel(tables: Tables) -> str:
+    """The PostgreSQL channel a store's log notifies when events are recorded (one per
+    schema and prefix; a channel name is at most 63 bytes)."""
+    return f"cw_events:{tables.schema or ''}:{tables.prefix}"[:63]
+
+
+def notify_ddl(tables: Tables, dialect: str, *, drop: bool = False) -> list[str]:
+    """On PostgreSQL, the trigger that notifies :func:`notify_channel` after each insert
+    of events (a subscription's wake-up; nothing else depends on it)."""
+    if dialect != "postgresql":
+        return []
+    name = tables.events.name
+    qualified = f'"{tables.schema}"."{name}"' if tables.schema else f'"{name}"'
+    fn = f'"{tables.schema}"."{name}_notify"' if tables.schema else f'"{name}_notify"'
+    if drop:
+        return [
+            f'DROP TRIGGER IF EXISTS "{name}_notify" ON {qualified}',
+            f"DROP FUNCTION IF EXISTS {fn}()",
+        ]
+    channel = notify_channel(tables).replace("'", "''")
+    return [
+        f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END $$",
+        f'CREATE TRIGGER "{name}_notify" AFTER INSERT ON {qualified} '
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()",
+    ]

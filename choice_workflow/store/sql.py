@@ -12,6 +12,7 @@ transaction: the store then works in a SAVEPOINT per command and never retries.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from choice_workflow.errors import (
 from choice_workflow.events import event_from_record
 from choice_workflow.store import _faults
 from choice_workflow.store.base import Item, Store, StoredEvent, Transaction
-from choice_workflow.store.schema import Tables, make_tables
+from choice_workflow.store.schema import Tables, make_tables, notify_channel
 from choice_workflow.store.sql_transaction import SqlTransaction, Statements
 from choice_workflow.store.urls import mask_url
 
@@ -198,6 +199,7 @@ class SqlStore(Store):
         """The advisory lock of this store's log (PostgreSQL): writers share it, a seal
         holds it alone."""
         self._connection: Connection | None = target if isinstance(target, Connection) else None
+        self._listener: Any = None
         self._owns_engine = isinstance(target, str)
         if isinstance(target, str):
             try:
@@ -334,6 +336,74 @@ class SqlStore(Store):
                 return
             position = int(rows[-1].position)
 
+    def log_page(self, after: int, limit: int) -> list[StoredEvent]:
+        """At most ``limit`` events after ``after`` from the log's complete part. On
+        PostgreSQL positions are taken as events are inserted, so an event may commit
+        after one positioned later: the page ends at the last position written before
+        every writer in flight has finished (read under the seal's lock, held only for
+        that one read); SQLite has one writer at a time."""
+        t = self.tables.events
+        horizon: int | None = None
+        if self.dialect == "postgresql" and self._connection is None:
+            with self._engine.begin() as conn:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.lock_key})
+                horizon = conn.execute(sa.select(sa.func.max(t.c.position))).scalar()
+            if horizon is None or horizon <= after:
+                return []
+        query = sa.select(t.c.position, t.c.record, t.c.prev_hash, t.c.hash).where(
+            t.c.position > after
+        )
+        if horizon is not None:
+            query = query.where(t.c.position <= horizon)
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(t.c.position).limit(limit)).all()
+        return [
+            StoredEvent(
+                int(r.position), event_from_record(json.loads(bytes(r.record))),
+                bytes(r.record), r.prev_hash, r.hash,
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def wait_for_events(self, after: int, timeout: float) -> bool:
+        """On PostgreSQL, wait for the log's notification (``LISTEN`` on the store's
+        channel, which migration 0006's trigger notifies at each commit of events), at
+        most ``timeout`` seconds; elsewhere, or when the notification connection fails,
+        poll (wait ``timeout``, then look)."""
+        if self.dialect != "postgresql" or self._connection is not None:
+            return super().wait_for_events(after, timeout)
+        try:
+            listener = self._listening()
+            if self.log_page(after, 1):
+                return True
+            for _ in listener.notifies(timeout=timeout, stop_after=1):
+                pass
+        except Exception as exc:  # a lost notification connection: poll instead
+            if not type(exc).__module__.startswith("psycopg"):
+                raise
+            self._close_listener()
+            return super().wait_for_events(after, timeout)
+        return bool(self.log_page(after, 1))
+
+    def _listening(self) -> Any:
+        """The connection that listens on the store's channel (its own, autocommit)."""
+        if self._listener is None:
+            raw = self._engine.raw_connection()
+            driver: Any = raw.driver_connection
+            raw.detach()  # the pool forgets it: it stays in autocommit, listening
+            driver.rollback()
+            driver.autocommit = True
+            channel = notify_channel(self.tables).replace('"', '""')
+            driver.execute(f'LISTEN "{channel}"')
+            self._listener = driver
+        return self._listener
+
+    def _close_listener(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(Exception):
+                listener.close()
+
     def audit_items(self) -> Iterator[Item]:
         """Every stored event with the columns kept beside its record, for verify."""
         page = 2000
@@ -363,5 +433,6 @@ class SqlStore(Store):
 
     def dispose(self) -> None:
         """Close the engine's connections (when the store opened the engine itself)."""
+        self._close_listener()
         if self._owns_engine and self.engine is not None:
             self.engine.dispose()

@@ -221,10 +221,27 @@ class SqlTransaction(Transaction):
         self.read_rows[grant_id] = _grant_row(grant)
         return grant
 
-    def grants(self, state: State | None = None) -> list[Grant]:
-        q = sa.select(self.t.grants).order_by(self.t.grants.c.id)
+    def grants(
+        self,
+        state: State | None = None,
+        *,
+        employer_id: str | None = None,
+        cycle: int | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[Grant]:
+        g = self.t.grants.c
+        q = sa.select(self.t.grants).order_by(g.id)
         if state is not None:
-            q = q.where(self.t.grants.c.state == state.value)
+            q = q.where(g.state == state.value)
+        if employer_id is not None:
+            q = q.where(g.employer_id == employer_id)
+        if cycle is not None:
+            q = q.where(g.cycle == cycle)
+        if after is not None:
+            q = q.where(g.id > after)
+        if limit is not None:
+            q = q.limit(limit)
         return [_grant_from_row(r) for r in self.conn.execute(q)]
 
     def grants_of_employer(self, employer_id: str) -> list[Grant]:

@@ -187,6 +187,19 @@ def task_force_report_due(number: int, rules: Rules) -> dt.date:
     )
 
 
+def final_report_deadline(rules: Rules) -> pendulum.DateTime:
+    """20(b): the instant (UTC) the final report's due day ends in the Rules' time zone:
+    a report delivered before it is on time. Compare instants with this, never with the
+    date of :func:`final_report_due` (a date and an instant do not compare)."""
+    return local_midnight(final_report_due(rules) + dt.timedelta(days=1), rules)
+
+
+def task_force_report_deadline(number: int, rules: Rules) -> pendulum.DateTime:
+    """35(c): the instant (UTC) the ``number``-th Task Force report's due day ends in
+    the Rules' time zone."""
+    return local_midnight(task_force_report_due(number, rules) + dt.timedelta(days=1), rules)
+
+
 def _local_date(when: dt.date | dt.datetime, rules: Rules) -> dt.date:
     if isinstance(when, dt.datetime):
         local = ensure_instant(when, "when").in_timezone(zone(rules.timezone))
