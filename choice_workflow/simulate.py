@@ -38,6 +38,8 @@ from choice_workflow.time.calendar import cycle_two_earliest
 from choice_workflow.time.clock import ManualClock
 from choice_workflow.time.instants import zone
 
+__all__ = ["ILLINOIS_PROGRAMS", "Profile", "population", "simulate"]
+
 ILLINOIS_PROGRAMS = 59
 """14(c) programs in Illinois, early 2025 (U.S. Department of Labor data as reported)."""
 ILLINOIS_WORKERS = 2500

@@ -225,3 +225,17 @@ def test_a_page_of_the_log_never_passes_an_event_still_to_commit(pg_url: str) ->
     assert "employer:E-HELD" == streams[0], [(s.position, s.event.stream_id) for s in page]
     assert "employer:E-LATER" in streams
     assert sorted(_positions(page)) == _positions(page)
+
+
+def test_the_trigger_and_the_listener_name_the_same_channel() -> None:
+    import inspect
+
+    from choice_workflow.store import sql
+    from choice_workflow.store.schema import NOTIFY_CHANNEL, make_tables, notify_ddl
+
+    (function, _trigger) = notify_ddl(make_tables("p_", "s"), "postgresql")
+    assert f"pg_notify('{NOTIFY_CHANNEL}'" in function
+    assert f'LISTEN {NOTIFY_CHANNEL}"' in inspect.getsource(sql.SqlStore._listening).replace(
+        ")", '"'
+    )
+    assert [] == notify_ddl(make_tables(), "sqlite")

@@ -89,6 +89,18 @@ def test_what_is_not_an_amount_of_money_is_refused(value: object, said: str) -> 
     assert [problem] == list(info.value.problems)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [" 12.5 ", "12.5 ", "1e4", "1E+3", "1_000.00", "+5.00", "12,500", "١٢٣", "0x10", ".5", "5."],
+)
+def test_money_as_text_is_digits_and_cents_only(text: str) -> None:
+    problem = money_problem(text, "amount", ("15(h)",))
+    assert problem is not None
+    assert "no spaces, exponents, separators or underscores" in problem.hint
+    with pytest.raises(InvalidInput):
+        to_money(text)
+
+
 ACCEPTED = [
     pytest.param(10000, "10000.00", id="int"),
     pytest.param(0, "0.00", id="zero"),
@@ -98,7 +110,6 @@ ACCEPTED = [
     pytest.param(Decimal("12.3400"), "12.34", id="decimal-trailing-zeros"),
     pytest.param(Decimal("1E+3"), "1000.00", id="decimal-exponent"),
     pytest.param("12500.00", "12500.00", id="string"),
-    pytest.param(" 12.5 ", "12.50", id="string-with-spaces"),
     pytest.param("50000", "50000.00", id="string-whole-dollars"),
     pytest.param("-3.10", "-3.10", id="negative-string"),
     pytest.param(LIMIT, "999999999999.99", id="largest"),
@@ -151,3 +162,34 @@ def test_a_money_problem_is_a_plain_problem() -> None:
     problem = money_problem(1.5, "grant.amount", ("15(h)",))
     assert isinstance(problem, Problem)
     assert str(problem).startswith("grant.amount: 1.5 is a float")
+
+
+def test_amounts_for_people_put_the_sign_before_the_dollar_sign() -> None:
+    from choice_workflow.domain.money import dollar_text
+
+    assert "-$25,000.00" == dollar_text(Decimal("-25000"))
+    assert "$25,000.00" == dollar_text(Decimal("25000"))
+    assert "$0.00" == dollar_text(0)
+    assert "-$0.01" == dollar_text(Decimal("-0.01"))
+
+
+def test_a_refused_negative_approval_shows_the_amount_as_people_write_it() -> None:
+    import pendulum
+
+    from choice_workflow import Actor, ManualClock, Program, Role, TransitionRefused
+    from choice_workflow.samples import sample_application, sample_employer
+
+    clock = ManualClock(pendulum.datetime(2030, 7, 1, 9, tz="America/Chicago"))
+    program = Program(clock=clock)
+    director = Actor("director", Role.DIRECTOR)
+    program.register_employer(sample_employer("E-1", at=clock.now()), Actor("dol", Role.DEPARTMENT))
+    program.open_cycle(1, director, appropriation="500000.00")
+    program.apply(
+        sample_application("E-1", at=clock.now()),
+        Actor("u", Role.EMPLOYER, employer_id="E-1"),
+        grant_id="G-1",
+    )
+    with pytest.raises((TransitionRefused, InvalidInput)) as refused:
+        program.approve("G-1", "-25000.00", director)
+    assert "-$25,000.00" in str(refused.value)
+    assert "$-" not in str(refused.value)

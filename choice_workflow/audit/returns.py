@@ -31,6 +31,7 @@ from choice_workflow.commands.applications import Refer
 from choice_workflow.commands.referral import next_applicant, releases
 from choice_workflow.commands.registry import REGISTRY
 from choice_workflow.commands.spec import Env, View
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.domain.state import State
 from choice_workflow.events import Event, EventType
 from choice_workflow.projections.projector import Projected
@@ -132,8 +133,8 @@ class Returns:
         if refer is not None:
             self.found.append((ret.item, event, (
                 f"the funds {event.type} of {event.stream_id} returned still reach "
-                f"{refer.grant_id}, the head of the queue (${refer.offered:,.2f} of "
-                f"${refer.available:,.2f} free), and the log refers nobody more"
+                f"{refer.grant_id}, the head of the queue ({dollar_text(refer.offered)} of "
+                f"{dollar_text(refer.available)} free), and the log refers nobody more"
             )))  # fmt: skip
 
 

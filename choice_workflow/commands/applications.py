@@ -21,6 +21,7 @@ from choice_workflow.domain.application import (
 )
 from choice_workflow.domain.cycle import Cycle
 from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.domain.state import State
 from choice_workflow.errors import UnknownEmployer
 from choice_workflow.events import Event, format_instant, money_text
@@ -249,8 +250,8 @@ def approval_warnings(grant: Grant | None, amount: Decimal) -> list[str]:
     if grant is None or grant.amount_requested is None or amount <= grant.amount_requested:
         return []
     return [
-        f"approved ${amount:,.2f}, ${amount - grant.amount_requested:,.2f} above the "
-        f"${grant.amount_requested:,.2f} requested: dollars other applicants did not get"
+        f"approved {dollar_text(amount)}, {dollar_text(amount - grant.amount_requested)} above the "
+        f"{dollar_text(grant.amount_requested)} requested: dollars other applicants did not get"
     ]
 
 

@@ -17,6 +17,7 @@ from choice_workflow.domain.application import Application
 from choice_workflow.domain.cycle import Cycle
 from choice_workflow.domain.employer import Employer
 from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.domain.selection import (
     Candidate,
     Selection,
@@ -172,7 +173,7 @@ def _appropriate(
             problems=[
                 Problem(
                     ("15(a)",),
-                    f"${money:,.2f} is less than the ${current.reserved + current.disbursed:,.2f} already held and paid",
+                    f"{dollar_text(money)} is less than the {dollar_text(current.reserved + current.disbursed)} already held and paid",
                     "Subject to appropriation: keep at least what is committed.",
                     "amount",
                 )

@@ -32,6 +32,7 @@ from choice_workflow.domain.application import Application
 from choice_workflow.domain.cycle import Cycle, Stratum, held, ledger_delta
 from choice_workflow.domain.employer import Employer
 from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.domain.queue import Funded, Offer, QueueEntry, offer_of, standing_queue
 from choice_workflow.domain.selection import Candidate, stratum_of
 from choice_workflow.domain.state import State
@@ -273,8 +274,8 @@ def _offer_problems(
                         "Refer the head of the cycle's queue.", "grant_id")]  # fmt: skip
     if (offer.offered, offer.free) != (offered, free):
         return [Problem(("15(j)", "15(h)"),
-                        f"the offer is ${offer.offered:,.2f} of ${offer.free:,.2f} free, "
-                        f"not ${offered:,.2f} of ${free:,.2f}",
+                        f"the offer is {dollar_text(offer.offered)} of {dollar_text(offer.free)} free, "
+                        f"not {dollar_text(offered)} of {dollar_text(free)}",
                         "Offer the request, or the free funds when less.", "offered")]  # fmt: skip
     return []
 
@@ -349,11 +350,11 @@ def _note_return(
         offer = offer_of(inputs.queue(rules, now, context.extra["released"]), inputs.free, rules)
         if offer.entry is not None:
             problems.append(Problem(_CITES, f"{offer.entry.grant_id} waits and "
-                                    f"${offer.free:,.2f} is free: it is to be referred",
+                                    f"{dollar_text(offer.free)} is free: it is to be referred",
                                     "Refer the next applicant.", "reason"))  # fmt: skip
         elif (offer.free, offer.reason) != (command.free, command.reason):
-            problems.append(Problem(_CITES, f"the return says ${command.free:,.2f} free "
-                                    f"({command.reason}); the log gives ${offer.free:,.2f} "
+            problems.append(Problem(_CITES, f"the return says {dollar_text(command.free)} free "
+                                    f"({command.reason}); the log gives {dollar_text(offer.free)} "
                                     f"({offer.reason})", "Say why as it is.", "reason"))  # fmt: skip
     if problems:
         raise TransitionRefused(command="note_return", grant_id=f"cycle:{command.number}",

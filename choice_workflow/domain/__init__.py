@@ -9,6 +9,12 @@
 - :mod:`~choice_workflow.domain.performance`: standard level work performance (15(c)).
 - :mod:`~choice_workflow.domain.evaluation`: the evaluation of Section 20(a).
 - :mod:`~choice_workflow.domain.privacy`: small-cell suppression of published tables.
+- :mod:`~choice_workflow.domain.recorded`: wages, headcounts and performance as data.
+- :mod:`~choice_workflow.domain.schema`: JSON Schemas of the forms' data.
+
+From data to models: ``employer_from_data``, ``application_from_data``,
+``parse_wage_record``, ``parse_headcount`` and ``parse_performance_record`` read plain
+dicts (a JSON body), reporting every problem by field path and cite.
 
 Every function takes the instant it judges (``at``) and the :class:`~choice_workflow.Rules`.
 """
@@ -76,6 +82,18 @@ from choice_workflow.domain.performance import (
     read_break_data,
 )
 from choice_workflow.domain.privacy import SuppressedTable, is_small, min_max_allowed, suppress
+from choice_workflow.domain.recorded import (
+    parse_headcount,
+    parse_performance_record,
+    parse_wage_record,
+)
+from choice_workflow.domain.schema import (
+    application_schema,
+    employer_schema,
+    headcount_schema,
+    performance_schema,
+    wage_schema,
+)
 from choice_workflow.domain.wages import (
     Floor,
     FloorTerm,
@@ -139,21 +157,29 @@ __all__ = [
     "aggregate_performance",
     "application_cites",
     "application_from_data",
+    "application_schema",
     "application_to_data",
     "area",
     "check_eligibility",
     "check_wages",
     "employer_cites",
     "employer_from_data",
+    "employer_schema",
     "employer_to_data",
     "evaluate_wages",
     "floor_on",
     "geography",
+    "headcount_schema",
     "is_small",
     "min_max_allowed",
     "money_problem",
+    "parse_headcount",
+    "parse_performance_record",
+    "parse_wage_record",
+    "performance_schema",
     "read_break_data",
     "suppress",
     "to_money",
     "validate_application",
+    "wage_schema",
 ]

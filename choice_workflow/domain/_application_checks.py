@@ -30,6 +30,7 @@ from choice_workflow.domain.application import (
     application_cites,
 )
 from choice_workflow.domain.employer import Employer
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.errors import Problem, Severity
 from choice_workflow.rules import Rules
 from choice_workflow.time import (
@@ -114,8 +115,8 @@ def _amount(r: Report, value: object, rules: Rules) -> None:
     if not rules.min_award <= amount <= rules.max_award:
         r.add(
             "amount_requested",
-            f"${amount:,.2f} is outside ${rules.min_award:,.2f}-${rules.max_award:,.2f}",
-            f"Request at least ${rules.min_award:,.2f} and at most ${rules.max_award:,.2f} "
+            f"{dollar_text(amount)} is outside {dollar_text(rules.min_award)}-{dollar_text(rules.max_award)}",
+            f"Request at least {dollar_text(rules.min_award)} and at most {dollar_text(rules.max_award)} "
             f"for the {rules.grant_period_years}-year grant period.",
         )
 

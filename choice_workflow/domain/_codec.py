@@ -199,6 +199,7 @@ class _Walker:
         hints = _hints(cls)
         kwargs: dict[str, Any] = {}
         complete = True
+        before = len(self.problems)
         for f in fields:
             where = _join(path, f.name)
             if f.name in value:
@@ -206,7 +207,9 @@ class _Walker:
             elif f.default is attrs.NOTHING:
                 self.bad(where, f"{f.name} is missing", f"Add {f.name!r}.")
                 complete = False
-        return cls(**kwargs) if complete else None
+        # A model is built only from fields that all decoded: its own checks (a record's
+        # __attrs_post_init__) must never judge a placeholder.
+        return cls(**kwargs) if complete and len(self.problems) == before else None
 
     def _wrong(self, path: str, value: object, expected: str, placeholder: Any = None) -> Any:
         self.bad(path, f"expected {expected}, got {describe(value)}", f"Give {expected}.")

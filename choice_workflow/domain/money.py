@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from choice_workflow.errors import InvalidInput, Problem
@@ -11,6 +12,9 @@ _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 _TOO_LARGE = Decimal("1e12")  # a trillion dollars: beyond any appropriation
 _HINT = "Use a Decimal or a string such as Decimal('12500.00') or '12500.00', never a float."
+_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+"""Money as text: digits, a point and cents; no exponent, spaces, signs but a leading
+minus, thousands separators or underscores (which Decimal() would all accept)."""
 
 
 def money_problem(value: object, field: str, cites: tuple[str, ...]) -> Problem | None:
@@ -34,9 +38,17 @@ def money_problem(value: object, field: str, cites: tuple[str, ...]) -> Problem 
     if isinstance(value, int):
         value = Decimal(value)
     if isinstance(value, str):
+        if _TEXT.fullmatch(value) is None:
+            if value.strip().lstrip("+-").lower() in {"nan", "snan", "inf", "infinity"}:
+                return Problem(cites, f"{value} is not a finite amount", _HINT, field)
+            return Problem(
+                cites, f"{value!r} is not a number in dollars and cents",
+                "Write digits with at most two places of cents, such as '12500.00': no "
+                "spaces, exponents, separators or underscores.", field,
+            )  # fmt: skip
         try:
-            value = Decimal(value.strip())
-        except InvalidOperation:
+            value = Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
             return Problem(cites, f"{value!r} is not a number", _HINT, field)
     if not isinstance(value, Decimal):
         return Problem(
@@ -61,5 +73,12 @@ def to_money(value: object, field: str = "amount", cites: tuple[str, ...] = ("15
     if problem is not None:
         raise InvalidInput(problems=[problem])
     if isinstance(value, str):
-        return Decimal(value.strip()).quantize(CENT)
+        return Decimal(value).quantize(CENT)
     return Decimal(value).quantize(CENT)  # type: ignore[arg-type]  # checked above: int or Decimal
+
+
+def dollar_text(value: Decimal | int) -> str:
+    """An amount for people: ``$25,000.00``, ``-$25,000.00`` (the sign before the dollar
+    sign), cents always shown."""
+    amount = Decimal(value)
+    return f"-${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"

@@ -23,6 +23,7 @@ from decimal import Decimal
 import attrs
 
 from choice_workflow.domain.cycle import Stratum, cents, dollars
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.domain.selection import Candidate, quotas, requested_cents
 from choice_workflow.rules import Rules
 
@@ -92,9 +93,9 @@ def standing_queue(
     for k, c in enumerate(ordered, start=1):
         gap = dollars(below(c.stratum))
         why = (
-            f"stratum {'/'.join(c.stratum)} is ${gap:,.2f} below its quota"
+            f"stratum {'/'.join(c.stratum)} is {dollar_text(gap)} below its quota"
             if gap > 0
-            else f"stratum {'/'.join(c.stratum)} is at or above its quota by ${-gap:,.2f}"
+            else f"stratum {'/'.join(c.stratum)} is at or above its quota by {dollar_text(-gap)}"
         )
         if released is not None and c.stratum == released:
             why += "; the returned grant's stratum"
@@ -122,7 +123,7 @@ def offer_of(queue: Sequence[QueueEntry], free: Decimal, rules: Rules) -> Offer:
     """15(j), 15(h): the head of ``queue`` is offered its request when ``free`` suffices,
     else ``free``; nobody when ``free`` is below the minimum award or nobody waits."""
     if free < rules.min_award:
-        reason = f"${free:,.2f} free is below the minimum award of ${rules.min_award:,.2f} (15(h))"
+        reason = f"{dollar_text(free)} free is below the minimum award of {dollar_text(rules.min_award)} (15(h))"
         return Offer(None, Decimal("0.00"), free, reason)
     if not queue:
         return Offer(None, Decimal("0.00"), free, "nobody waits: no eligible, complete application")
@@ -131,6 +132,6 @@ def offer_of(queue: Sequence[QueueEntry], free: Decimal, rules: Rules) -> Offer:
     reason = (
         "its request: the free funds suffice"
         if offered == head.requested
-        else f"the free funds: less than its request of ${head.requested:,.2f}"
+        else f"the free funds: less than its request of {dollar_text(head.requested)}"
     )
     return Offer(head, offered, free, reason)

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
+from choice_workflow.domain import _codec
 from choice_workflow.domain.performance import PerformanceRecord
 from choice_workflow.domain.wages import Headcount, WageRecord
 
@@ -100,4 +103,61 @@ def performance_from_data(d: Mapping[str, Any]) -> PerformanceRecord:
         physical_health_breaks=tuple(
             dt.timedelta(microseconds=int(v)) for v in d["physical_health_break_us"]
         ),
+    )
+
+
+# -- from outside: a form, a JSON body ---------------------------------------------------
+
+
+@attrs.frozen
+class PerformanceData:
+    """15(c): one employee's durations in one evaluation period, as data: each duration
+    in whole microseconds (``task_us``: one per task completed; the breaks: one per
+    break taken). Health data: for the evaluator only."""
+
+    period_start: dt.date
+    period_end: dt.date
+    employee_id: str
+    task_us: tuple[int, ...]
+    mental_health_break_us: tuple[int, ...]
+    physical_health_break_us: tuple[int, ...]
+
+
+def _wage_cites(path: str) -> tuple[str, ...]:
+    return ("15(l)", "20(a)(1)")
+
+
+def _headcount_cites(path: str) -> tuple[str, ...]:
+    return ("20(a)(1)",)
+
+
+def _performance_cites(path: str) -> tuple[str, ...]:
+    return ("15(c)",)
+
+
+def parse_wage_record(data: object) -> WageRecord:
+    """A wage record from outside (a form, a JSON body: the form of
+    :func:`wage_to_data`). Malformed data raises
+    :class:`~choice_workflow.errors.InvalidInput` with every problem by field path and
+    cite, then the record's own checks run (a negative wage, a name for an id)."""
+    return _codec.from_data(data, WageRecord, _wage_cites)
+
+
+def parse_headcount(data: object) -> Headcount:
+    """A quarter's headcount from outside (the form of :func:`headcount_to_data`), with
+    every problem by field path and cite."""
+    return _codec.from_data(data, Headcount, _headcount_cites)
+
+
+def parse_performance_record(data: object) -> PerformanceRecord:
+    """A performance record from outside (the form of :func:`performance_to_data`:
+    durations in whole microseconds), with every problem by field path and cite."""
+    found = _codec.from_data(data, PerformanceData, _performance_cites)
+    return PerformanceRecord(
+        period_start=found.period_start,
+        period_end=found.period_end,
+        employee_id=found.employee_id,
+        task_durations=tuple(v * _US for v in found.task_us),
+        mental_health_breaks=tuple(v * _US for v in found.mental_health_break_us),
+        physical_health_breaks=tuple(v * _US for v in found.physical_health_break_us),
     )

@@ -40,6 +40,7 @@ from choice_workflow.domain.cycle import (
     waitlist_from_data,
 )
 from choice_workflow.domain.employer import Employer
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.errors import InvalidInput
 from choice_workflow.rules import FundsLeft, Rules, Shortfall
 
@@ -123,7 +124,7 @@ class Selection:
     def explanation(self) -> list[str]:
         """Why the proposals are what they are, in plain sentences."""
         lines = [
-            f"Cycle {self.cycle}: ${self.funds:,.2f} available for ${self.demand:,.2f} requested "
+            f"Cycle {self.cycle}: {dollar_text(self.funds)} available for {dollar_text(self.demand)} requested "
             f"by {len(self.proposals) + len(self.waitlist)} eligible applications "
             f"in {len(self.quotas)} strata (area x rural/urban x size band; 15(d), 15(e)).",
         ]
@@ -137,8 +138,8 @@ class Selection:
             )
         for p in self.proposals:
             lines.append(
-                f"#{p.rank} {p.grant_id}: ${p.amount:,.2f} in {'/'.join(p.stratum)} "
-                f"(quota ${p.quota:,.2f}; ${p.before:,.2f} -> ${p.after:,.2f}); {p.reason}."
+                f"#{p.rank} {p.grant_id}: {dollar_text(p.amount)} in {'/'.join(p.stratum)} "
+                f"(quota {dollar_text(p.quota)}; {dollar_text(p.before)} -> {dollar_text(p.after)}); {p.reason}."
             )
         lines += [
             f"waitlist #{w.rank} {w.grant_id} in {'/'.join(w.stratum)}" for w in self.waitlist

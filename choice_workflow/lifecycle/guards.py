@@ -18,6 +18,7 @@ from choice_workflow.domain import eligibility as _eligibility
 from choice_workflow.domain.actors import Role
 from choice_workflow.domain.cycle import disbursement_schedule
 from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.errors import Problem, Severity
 from choice_workflow.lifecycle.context import Context
 from choice_workflow.rules import AwardCounts, PeriodStart, Rules
@@ -159,7 +160,7 @@ def dual_authorization(
     if grant.endorsed_amount != amount or grant.endorsed_by in (None, _actor_id(context)):
         yield Problem(
             ("15(a)", "15(h)"),
-            f"${amount:,.2f} is above ${limit:,.2f}: a second Director must endorse this amount first",
+            f"{dollar_text(amount)} is above {dollar_text(limit)}: a second Director must endorse this amount first",
             "Another Director runs endorse(grant, amount), then this approval.",
             "amount",
         )
@@ -203,7 +204,7 @@ def amount_within_bounds(
     if not rules.min_award <= amount <= rules.max_award:
         yield Problem(
             ("15(h)",),
-            f"${amount:,.2f} is outside ${rules.min_award:,.2f} - ${rules.max_award:,.2f}",
+            f"{dollar_text(amount)} is outside {dollar_text(rules.min_award)} - {dollar_text(rules.max_award)}",
             "Approve an amount within the bounds of 15(h).",
             "amount",
         )
@@ -225,11 +226,14 @@ def funds_available(
     if amount > context.funds_available:
         offered = context.funds_offered
         held = (
-            f" (besides ${offered:,.2f} offered to referred applications, 15(j))" if offered else ""
+            f" (besides {dollar_text(offered)} offered to referred applications, 15(j))"
+            if offered
+            else ""
         )
         yield Problem(
             ("15(a)", "15(j)") if offered else ("15(a)",),
-            f"${amount:,.2f} exceeds the ${context.funds_available:,.2f} the cycle has left" + held,
+            f"{dollar_text(amount)} exceeds the {dollar_text(context.funds_available)} the cycle has left"
+            + held,
             "Approve a smaller amount or wait for released funds.",
             "amount",
         )

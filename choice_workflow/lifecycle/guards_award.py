@@ -12,6 +12,7 @@ import pendulum
 
 from choice_workflow.domain import application as _application
 from choice_workflow.domain.grant import Grant
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.domain.state import State
 from choice_workflow.errors import Problem
 from choice_workflow.events import canonical_json, format_instant, no_floats
@@ -376,7 +377,7 @@ def repayment_ordered_within_paid(
     if repay < 0 or repay > grant.disbursed:
         yield Problem(
             ("15(a)",),
-            f"a receivable of ${repay:,.2f} is outside $0.00-${grant.disbursed:,.2f} paid",
+            f"a receivable of {dollar_text(repay)} is outside $0.00-{dollar_text(grant.disbursed)} paid",
             "Order at most what was disbursed.",
             "repay",
         )
@@ -404,7 +405,7 @@ def repayment_within_outstanding(
     if amount <= 0 or amount > grant.outstanding:
         yield Problem(
             ("15(a)",),
-            f"a repayment of ${amount:,.2f} is outside $0.01-${grant.outstanding:,.2f} outstanding",
+            f"a repayment of {dollar_text(amount)} is outside $0.01-{dollar_text(grant.outstanding)} outstanding",
             "Record what was received, up to the receivable.",
             "amount",
         )
@@ -475,8 +476,8 @@ def closeout_complete(
     if unspent is not None and (unspent < 0 or unspent > grant.disbursed - grant.repaid):
         yield Problem(
             ("15(a)",),
-            f"unspent funds of ${unspent:,.2f} are outside "
-            f"$0.00-${grant.disbursed - grant.repaid:,.2f} paid and kept",
+            f"unspent funds of {dollar_text(unspent)} are outside "
+            f"$0.00-{dollar_text(grant.disbursed - grant.repaid)} paid and kept",
             "Return at most what the grant was paid.",
             "unspent",
         )

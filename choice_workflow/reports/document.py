@@ -18,6 +18,7 @@ from typing import Literal
 
 import attrs
 
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.domain.privacy import SuppressedTable
 
 
@@ -46,7 +47,7 @@ LEGEND = (
 
 def money_text(value: Decimal) -> str:
     """Dollars for people: ``$1,234.50``."""
-    return f"${value:,.2f}"
+    return f"{dollar_text(value)}"
 
 
 def cell_text(cell: Cell) -> str:

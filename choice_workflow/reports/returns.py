@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from choice_workflow.domain.counties import CountyTable
+from choice_workflow.domain.money import dollar_text
 from choice_workflow.events import EventType
 from choice_workflow.reports.source import ProgramLog
 
@@ -44,9 +45,9 @@ class ReturnedFunds:
     def outcome(self) -> str:
         """What the return led to, in a sentence."""
         if self.nobody is not None:
-            free = "" if self.free is None else f" (${self.free:,.2f} free)"
+            free = "" if self.free is None else f" ({dollar_text(self.free)} free)"
             return f"nobody referred: {self.nobody}{free}"
-        return "referred " + ", ".join(f"{g} (${a:,.2f} offered)" for g, a in self.referred)
+        return "referred " + ", ".join(f"{g} ({dollar_text(a)} offered)" for g, a in self.referred)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready data."""

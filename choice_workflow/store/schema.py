@@ -203,14 +203,14 @@ def append_only_ddl(tables: Tables, dialect: str) -> list[str]:
     return []
 
 
-def notify_channel(tables: Tables) -> str:
-    """The PostgreSQL channel a store's log notifies when events are recorded (one per
-    schema and prefix; a channel name is at most 63 bytes)."""
-    return f"cw_events:{tables.schema or ''}:{tables.prefix}"[:63]
+NOTIFY_CHANNEL = "choice_workflow_events"
+"""The PostgreSQL channel the events tables notify when events are recorded (one for
+every store of a database: the payload names the table; a listener looks at its own
+log again whichever store it was)."""
 
 
 def notify_ddl(tables: Tables, dialect: str, *, drop: bool = False) -> list[str]:
-    """On PostgreSQL, the trigger that notifies :func:`notify_channel` after each insert
+    """On PostgreSQL, the trigger that notifies :data:`NOTIFY_CHANNEL` after each insert
     of events (a subscription's wake-up; nothing else depends on it)."""
     if dialect != "postgresql":
         return []
@@ -222,10 +222,10 @@ def notify_ddl(tables: Tables, dialect: str, *, drop: bool = False) -> list[str]
             f'DROP TRIGGER IF EXISTS "{name}_notify" ON {qualified}',
             f"DROP FUNCTION IF EXISTS {fn}()",
         ]
-    channel = notify_channel(tables).replace("'", "''")
     return [
-        f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END $$",
+        f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "PERFORM pg_notify('choice_workflow_events', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME); "
+        "RETURN NULL; END $$",
         f'CREATE TRIGGER "{name}_notify" AFTER INSERT ON {qualified} '
         f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()",
     ]

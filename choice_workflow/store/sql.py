@@ -33,7 +33,7 @@ from choice_workflow.errors import (
 from choice_workflow.events import event_from_record
 from choice_workflow.store import _faults
 from choice_workflow.store.base import Item, Store, StoredEvent, Transaction
-from choice_workflow.store.schema import Tables, make_tables, notify_channel
+from choice_workflow.store.schema import Tables, make_tables
 from choice_workflow.store.sql_transaction import SqlTransaction, Statements
 from choice_workflow.store.urls import mask_url
 
@@ -393,8 +393,7 @@ class SqlStore(Store):
             raw.detach()  # the pool forgets it: it stays in autocommit, listening
             driver.rollback()
             driver.autocommit = True
-            channel = notify_channel(self.tables).replace('"', '""')
-            driver.execute(f'LISTEN "{channel}"')
+            driver.execute("LISTEN choice_workflow_events")  # NOTIFY_CHANNEL
             self._listener = driver
         return self._listener
 

@@ -222,27 +222,14 @@ class SqlTransaction(Transaction):
         return grant
 
     def grants(
-        self,
-        state: State | None = None,
-        *,
-        employer_id: str | None = None,
-        cycle: int | None = None,
-        after: str | None = None,
-        limit: int | None = None,
-    ) -> list[Grant]:
+        self, state: State | None = None, *, employer_id: str | None = None,
+        cycle: int | None = None, after: str | None = None, limit: int | None = None,
+    ) -> list[Grant]:  # fmt: skip
         g = self.t.grants.c
-        q = sa.select(self.t.grants).order_by(g.id)
-        if state is not None:
-            q = q.where(g.state == state.value)
-        if employer_id is not None:
-            q = q.where(g.employer_id == employer_id)
-        if cycle is not None:
-            q = q.where(g.cycle == cycle)
-        if after is not None:
-            q = q.where(g.id > after)
-        if limit is not None:
-            q = q.limit(limit)
-        return [_grant_from_row(r) for r in self.conn.execute(q)]
+        wanted = {g.state: state and state.value, g.employer_id: employer_id, g.cycle: cycle}
+        q = sa.select(self.t.grants).where(*(c == v for c, v in wanted.items() if v is not None))
+        q = q.where(g.id > after) if after is not None else q
+        return [_grant_from_row(r) for r in self.conn.execute(q.order_by(g.id).limit(limit))]
 
     def grants_of_employer(self, employer_id: str) -> list[Grant]:
         q = (
