@@ -26,6 +26,17 @@ class Severity(enum.Enum):
     WARNING = "warning"
 
 
+def sentence(reason: str, hint: str, cites: tuple[str, ...]) -> str:
+    """Every error's text: ``<reason>. <hint> [cites]``, the reason and the hint as
+    sentences of their own, the cites (if any) last."""
+    text = reason.strip()
+    if text and text[-1] not in ".?!":
+        text += "."
+    if hint.strip():
+        text += f" {hint.strip()}"
+    return f"{text} [{', '.join(cites)}]" if cites else text
+
+
 @attrs.frozen
 class Problem:
     """One failed check: of an application field, a guard of the lifecycle, a setting.
@@ -48,8 +59,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.field}: " if self.field else ""
-        cites = ", ".join(self.cites)
-        return f"{where}{self.reason} [{cites}] {self.hint}".rstrip()
+        return f"{where}{sentence(self.reason, self.hint, self.cites)}"
 
 
 def errors_only(problems: Iterable[Problem]) -> tuple[Problem, ...]:
@@ -77,9 +87,7 @@ class ChoiceWorkflowError(Exception):
         return (_rebuilt, (type(self), self.__dict__.copy(), self.args))
 
     def _message(self) -> str:
-        cites = f" [{', '.join(self.cites)}]" if self.cites else ""
-        hint = f" {self.hint}" if self.hint else ""
-        return f"{self.reason}{cites}{hint}"
+        return sentence(self.reason, self.hint, self.cites)
 
 
 class InvalidInput(ChoiceWorkflowError, ValueError):
@@ -224,6 +232,16 @@ class ImportRefused(ChoiceWorkflowError):
 
 class StoreError(ChoiceWorkflowError):
     """The database could not be used as a store (unreachable, wrong schema, ...)."""
+
+
+class ConnectionLost(StoreError):
+    """The connection to the database was lost mid-way (a terminated backend, a server
+    restarted or unreachable). What the command wrote was committed whole or not at
+    all; a command retried with its own command id returns its first result if it
+    had committed. The Program retries its commands so by itself; a query may be
+    retried as it is."""
+
+    retryable = True
 
 
 class ScenarioError(ChoiceWorkflowError):

@@ -84,13 +84,13 @@ def test_an_error_carries_cites_reason_and_hint_and_shows_them() -> None:
         error.cites,
         error.hint,
     )
-    assert "the window closed [15(j), 15(i)] Reconsider the approval." == str(error)
+    assert "the window closed. Reconsider the approval. [15(j), 15(i)]" == str(error)
 
 
 def test_an_error_without_cites_or_hint_shows_its_reason_alone() -> None:
     error = ChoiceWorkflowError(reason="something went wrong")
     assert ((), "") == (error.cites, error.hint)
-    assert "something went wrong" == str(error)
+    assert "something went wrong." == str(error)
 
 
 # -- InvalidInput ---------------------------------------------------------------------------
@@ -107,14 +107,14 @@ def test_invalid_input_shows_its_first_problem_and_counts_the_rest() -> None:
     assert ("15(j)", "15(g)", "10(3)") == error.cites
     assert LATE.hint == error.hint
     assert (
-        "accepted_at: the acceptance window closed (and 2 more) [15(j), 15(g), 10(3)] "
-        "Ask the Director to reconsider." == str(error)
+        "accepted_at: the acceptance window closed (and 2 more). "
+        "Ask the Director to reconsider. [15(j), 15(g), 10(3)]" == str(error)
     )
 
 
 def test_invalid_input_without_a_field_shows_the_reason_alone() -> None:
     error = InvalidInput(problems=[AGAIN])
-    assert "a grant was already approved [10(3)] Ask the Director to reconsider." == str(error)
+    assert "a grant was already approved. Ask the Director to reconsider. [10(3)]" == str(error)
 
 
 # -- TransitionRefused, NotPermitted, lookups, conflicts ------------------------------------------
@@ -143,7 +143,7 @@ def test_a_refused_actor_says_who_may_not_do_what() -> None:
     )
     assert ("approve", "u-3", "employer") == (error.command, error.actor, error.role)
     assert () == error.cites
-    assert "u-3 (employer) may not approve: only the Director approves Ask them." == str(error)
+    assert "u-3 (employer) may not approve: only the Director approves. Ask them." == str(error)
 
 
 def test_unknown_ids_are_named_with_a_hint() -> None:
@@ -168,22 +168,22 @@ def test_a_concurrency_conflict_is_safe_to_retry() -> None:
     [
         pytest.param(
             LATE,
-            "accepted_at: the acceptance window closed [15(j)] Ask the Director to reconsider.",
+            "accepted_at: the acceptance window closed. Ask the Director to reconsider. [15(j)]",
             id="with-field",
         ),
         pytest.param(
             AGAIN,
-            "a grant was already approved [10(3)] Ask the Director to reconsider.",
+            "a grant was already approved. Ask the Director to reconsider. [10(3)]",
             id="no-field",
         ),
         pytest.param(
             TWICE,
-            "employer_id: the employer was already awarded a grant [15(g), 10(3)]",
+            "employer_id: the employer was already awarded a grant. [15(g), 10(3)]",
             id="no-hint",
         ),
     ],
 )
-def test_a_problem_reads_as_field_reason_cites_hint(problem: Problem, expected: str) -> None:
+def test_a_problem_reads_as_field_reason_hint_cites(problem: Problem, expected: str) -> None:
     assert expected == str(problem)
 
 

@@ -387,3 +387,14 @@ def hold_a_commit(url: str, prefix: str, ready: Any, release: Any) -> None:
     _faults.reach = held  # the command's own transaction, not the Program's reads before it
     program.register_employer(sample_employer("E-HELD", at=START), DEPARTMENT)
     store.dispose()
+
+
+def open_store(url: str, prefix: str, barrier: Any, results: Any) -> None:
+    """Open ``SqlStore(url)`` (migrations on) at the same moment as the other openers,
+    and report what happened: ``ok``, or the type and text of what escaped."""
+    try:
+        barrier.wait(timeout=120)
+        SqlStore(url, prefix=prefix).dispose()
+        results.put("ok")
+    except Exception as exc:
+        results.put(f"{type(exc).__module__}.{type(exc).__name__}: {exc}")

@@ -124,7 +124,6 @@ def export_grant(program: Program, grant_id: str, directory: str | Path) -> Reco
     if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
         raise PackageRefused(
             reason=f"{out} exists and is not an empty directory",
-            cites=("2 CFR 200.334",),
             hint="Give a new directory: a records package is never written over files.",
         )
     files: dict[str, bytes] = {}

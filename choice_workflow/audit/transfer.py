@@ -24,7 +24,7 @@ from typing import IO
 from choice_workflow.audit.findings import INTEGRITY
 from choice_workflow.audit.jsonl import LogFormatError, RawLine, read_lines, read_record
 from choice_workflow.audit.verify import Item, Report, verify
-from choice_workflow.errors import ChoiceWorkflowError, ImportRefused
+from choice_workflow.errors import ChoiceWorkflowError, ImportRefused, StoreError
 from choice_workflow.events import event_from_record
 from choice_workflow.store.base import Store, StoredEvent, Transaction
 
@@ -128,6 +128,11 @@ def _write(handle: IO[bytes], store: Store, report: Report, verified: bytes) -> 
             _project(tx, report)
     except (ImportRefused, LogFormatError):
         raise
+    except StoreError as exc:  # the database's refusal, as the store names it (no SQL)
+        raise ImportRefused(
+            reason=f"the database refused the log: {exc.reason}",
+            hint="The log verified but holds data this database cannot store.",
+        ) from None
     except ChoiceWorkflowError as exc:  # the store's own refusal (a second award, ...)
         raise ImportRefused(
             reason=f"the store refused the log: {exc.reason}", hint="Run verify on the file."

@@ -39,12 +39,12 @@ class Actor:
         problems = []
         if not isinstance(self.id, str) or not self.id.strip():
             problems.append(
-                Problem(("99",), "an actor needs a non-empty id", "Pass the user's id.", "id")
+                Problem((), "an actor needs a non-empty id", "Pass the user's id.", "id")
             )
         if not isinstance(self.role, Role):
             problems.append(
                 Problem(
-                    ("99",),
+                    (),
                     f"unknown role {self.role!r}",
                     f"Use one of {', '.join(r.value for r in Role)}.",
                     "role",
@@ -53,7 +53,7 @@ class Actor:
         if self.role is Role.EMPLOYER and not self.employer_id:
             problems.append(
                 Problem(
-                    ("99",),
+                    (),
                     "an employer actor must name its employer",
                     "Pass employer_id=...",
                     "employer_id",

@@ -77,6 +77,17 @@ from choice_workflow.time.clock import Clock, SystemClock
 from choice_workflow.time.instants import ensure_instant, to_us
 
 
+def rules_differences(recorded: Rules, given: Rules) -> str:
+    """The settings in which ``given`` differs from the ``recorded`` Rules, with both
+    values (``min_award is 10000.00 in the log, 5000.00 given``)."""
+    old, new = recorded.canonical(), given.canonical()
+    changed = [k for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)]
+    return "; ".join(
+        f"{k} is {getattr(recorded, k, old.get(k))} in the log, {getattr(given, k, new.get(k))} given"
+        for k in changed
+    )
+
+
 class Program(AfterAward, Queries, Checks, Proofs):
     """The grant program: commands, queries and the sweep of lapsed approvals.
 
@@ -120,8 +131,8 @@ class Program(AfterAward, Queries, Checks, Proofs):
             if kept is not None:
                 if rules is not None and rules.fingerprint != kept.fingerprint:
                     raise RulesMismatch(
-                        reason=f"the log records Rules {kept.fingerprint[:12]}, not {rules.fingerprint[:12]}",
-                        cites=("99",),
+                        reason=f"the log records Rules {kept.fingerprint[:12]}, not {rules.fingerprint[:12]}: "
+                        + rules_differences(kept, rules),
                         hint="Open the program without rules= to use the recorded Rules.",
                     )
                 self._counties = table_for(kept.county_table, counties)

@@ -5,9 +5,8 @@ is bound to the command, actor and parameters it was first used with), the role 
 (a refused role is logged to the security stream), the state and the context, the
 decision, the clock check (no command is recorded before what its stream or the last
 seal already holds), the append under the stream's version, the projections, the
-follow-up commands (the next applicant of 15(j)), one retry policy for conflicts (never
-inside a caller's transaction) and the record of a refused attempt (never dropped
-silently).
+follow-up commands (the next applicant of 15(j)), one retry policy for conflicts and lost
+connections (never inside a caller's transaction) and the record of a refused attempt.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from choice_workflow.errors import (
     ChoiceWorkflowError,
     ClockError,
     ConcurrencyConflict,
+    ConnectionLost,
     IdempotencyKeyReused,
     InvalidInput,
     NotPermitted,
@@ -157,8 +157,8 @@ class UnitOfWork:
             try:
                 with self.store.transaction() as tx:
                     return self._once(tx, spec, command, actor, cid)
-            except ConcurrencyConflict:
-                self.conflicts += 1  # a lost race: run again
+            except (ConcurrencyConflict, ConnectionLost):
+                self.conflicts += 1  # a lost race or connection: run again, by the same id
                 if attempt == attempts - 1:
                     raise
             except ClockError:

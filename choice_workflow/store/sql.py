@@ -27,7 +27,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 
 from choice_workflow.errors import (
+    ChoiceWorkflowError,
     ConcurrencyConflict,
+    ConnectionLost,
     StoreError,
 )
 from choice_workflow.events import event_from_record
@@ -53,18 +55,44 @@ __all__ = [
 
 
 _RETRYABLE = frozenset({"40P01", "40001"})
+_LOST = frozenset({"57P01", "57P02", "57P03"})
+"""PostgreSQL's admin shutdown, crash shutdown and cannot-connect-now (with class 08,
+connection exceptions): the connection is gone, the transaction with it."""
+
+
+def database_error(exc: sa.exc.DBAPIError, where: str, lock_timeout: float) -> ChoiceWorkflowError:
+    """The library's error for a driver's: a lost connection, a lock held too long, or
+    anything else the database refused, named by its SQLSTATE or class and the first
+    line of the driver's message. Never the statement or its parameters (SQLAlchemy's
+    own message carries both: employee data in an error log)."""
+    orig = exc.orig
+    sqlstate = str(getattr(orig, "sqlstate", None) or "")
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if exc.connection_invalidated or sqlstate.startswith("08") or sqlstate in _LOST:
+        return ConnectionLost(
+            reason=f"the connection to {where} was lost ({sqlstate or type(orig).__name__}: {first})",
+            hint="Retry: a command retried with its own command id returns its first result "
+            "if it had committed; nothing is half-written.",
+        )
+    if "database is locked" in first:
+        return StoreError(
+            reason=f"{where} stayed locked by another writer for {lock_timeout:g} seconds",
+            hint="Retry later; a long writer (an import, a backup) holds the lock. "
+            "SqlStore(..., lock_timeout=SECONDS) waits longer.",
+        )
+    return StoreError(
+        reason=f"{where} refused the statement ({sqlstate or type(orig).__name__}: {first})",
+        hint="Check the database's log for this error; the command was not committed.",
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite would BEGIN on its own (deferred) before writes; the store begins itself.
+    # The wait for another writer's lock is the connection's timeout (create_engine),
+    # set before this runs, so that switching a new file to WAL waits too.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in (
-        "PRAGMA journal_mode=WAL",
-        "PRAGMA foreign_keys=ON",
-        "PRAGMA busy_timeout=30000",
-        "PRAGMA synchronous=FULL",
-    ):
+    for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=FULL"):
         cursor.execute(pragma)
     cursor.close()
 
@@ -87,8 +115,11 @@ def database_url(url: str) -> sa.URL:
     return parsed
 
 
-def create_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine set up for the store: SQLite pragmas and immediate transactions."""
+def create_engine(url: str, *, lock_timeout: float = 30.0, **kwargs: Any) -> Engine:
+    """An engine set up for the store: on SQLite, immediate transactions that wait at
+    most ``lock_timeout`` seconds for another writer, WAL, full durability."""
+    if sa.engine.make_url(database_url(url)).get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": lock_timeout, **kwargs.get("connect_args", {})}
     engine = sa.create_engine(database_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
         sa_event.listen(engine, "connect", _sqlite_pragmas)
@@ -159,6 +190,11 @@ def upgrade(
     """Apply the store's migrations (alembic, shipped in the package) to ``target``."""
 
     def run(conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            # Processes that start together on a new database migrate one after another
+            # (the others then find the schema at head), never racing on alembic_version.
+            key = int.from_bytes(hashlib.sha256(f"choice_workflow:migrate:{schema}:{prefix}".encode()).digest()[:8], "big", signed=True)  # fmt: skip
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
         cfg = Config(attributes={"connection": conn, "prefix": prefix, "schema": schema})
         cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
         command.upgrade(cfg, "head")
@@ -191,7 +227,17 @@ class SqlStore(Store):
         prefix: str = "",
         schema: str | None = None,
         migrate: bool = True,
+        lock_timeout: float = 30.0,
     ) -> None:
+        if (
+            isinstance(lock_timeout, bool)
+            or not isinstance(lock_timeout, int | float)
+            or not 0 < lock_timeout <= 3600
+        ):
+            raise StoreError(reason=f"lock_timeout must be from 0 to 3600 seconds, not {lock_timeout!r}",
+                             hint="Give the seconds a command waits for another writer's lock (SQLite).")  # fmt: skip
+        self.lock_timeout = float(lock_timeout)
+        """How long a SQLite command waits for another writer's lock (seconds)."""
         self.tables: Tables = make_tables(prefix, schema)
         self.statements = Statements(self.tables)
         digest = hashlib.sha256(f"choice_workflow:{schema}:{prefix}events".encode()).digest()
@@ -203,7 +249,7 @@ class SqlStore(Store):
         self._owns_engine = isinstance(target, str)
         if isinstance(target, str):
             try:
-                self.engine: Engine | None = create_engine(target)
+                self.engine: Engine | None = create_engine(target, lock_timeout=self.lock_timeout)
             except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
                 raise StoreError(
                     reason=f"cannot open {mask_url(target)}: {exc}", hint=_url_hint(target)
@@ -221,7 +267,7 @@ class SqlStore(Store):
                     prefix=prefix,
                     schema=schema,
                 )
-            except sa.exc.OperationalError as exc:
+            except sa.exc.DBAPIError as exc:
                 where = (
                     mask_url(str(self._engine.url)) if self.engine is not None else "the connection"
                 )
@@ -308,7 +354,7 @@ class SqlStore(Store):
                     reason=f"the database aborted the transaction ({exc.orig.sqlstate})",  # type: ignore[union-attr]  # checked above
                     hint="Retry the command.",
                 ) from exc
-            raise
+            raise database_error(exc, self._where, self.lock_timeout) from None
 
     def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:
         """Every stored event after position ``after``, streamed in pages."""
@@ -345,7 +391,7 @@ class SqlStore(Store):
         t = self.tables.events
         horizon: int | None = None
         if self.dialect == "postgresql" and self._connection is None:
-            with self._engine.begin() as conn:
+            with self._read() as conn:  # the lock ends with the read's transaction
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.lock_key})
                 horizon = conn.execute(sa.select(sa.func.max(t.c.position))).scalar()
             if horizon is None or horizon <= after:
@@ -427,8 +473,16 @@ class SqlStore(Store):
         if self._connection is not None:
             yield self._connection
             return
-        with self._engine.connect() as conn:
-            yield conn
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except sa.exc.DBAPIError as exc:
+            raise database_error(exc, self._where, self.lock_timeout) from None
+
+    @property
+    def _where(self) -> str:
+        """The database, as messages name it (its URL without the password)."""
+        return mask_url(str(self._engine.url)) if self.engine is not None else "the database"
 
     def dispose(self) -> None:
         """Close the engine's connections (when the store opened the engine itself)."""
