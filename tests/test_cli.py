@@ -355,6 +355,17 @@ def test_replay_as_of_an_instant_leaves_out_later_events(runner: CliRunner, log:
     assert "evaluated" not in early["states"]
 
 
+def test_as_of_a_date_is_the_midnight_that_begins_it_in_chicago(
+    runner: CliRunner, log: Path
+) -> None:
+    by_date = document(run(runner, "replay", "--log", log, "--as-of", "2030-07-02", "--json"))
+    by_instant = document(
+        run(runner, "replay", "--log", log, "--as-of", "2030-07-02T00:00:00-05:00", "--json")
+    )
+    assert by_instant == by_date
+    assert "2030-07-02T05:00:00.000000Z" == by_date["as_of"]
+
+
 def test_replay_of_a_log_missing_an_approval_exits_1(runner: CliRunner, log: Path) -> None:
     lines = log.read_bytes().splitlines(keepends=True)
     cut = next(i for i, line in enumerate(lines) if b'"type":"Approved"' in line)
@@ -473,7 +484,7 @@ def test_verify_of_a_log_with_a_damaged_line_reports_it_and_exits_1(
         (["verify", "--db", "postgresql://u:pw@host:port/db"], "not a database URL"),
         (["replay", "--as-of", "yesterday"], "not an ISO 8601 instant"),
         (["replay", "--as-of", "2031-07-01T00:00:00"], "no UTC offset"),
-        (["replay", "--as-of", "2031-07-01"], "no UTC offset"),
+        (["replay", "--as-of", "2031-02-30"], "is not a date"),
         (["simulate", "--employers", "0", "--db", "sqlite://"], "--employers"),
         (["simulate", "--employers", "many", "--db", "sqlite://"], "--employers"),
         (["diagram", "--format", "png"], "--format"),
@@ -628,6 +639,34 @@ def test_diagram_json_holds_the_diagram_text(runner: CliRunner) -> None:
 
     doc = document(run(runner, "diagram", "--format", "dot", "--json"))
     assert {"format": "dot", "diagram": diagram("dot")} == doc
+
+
+@pytest.mark.skipif(
+    shutil.which("dot") is None and not os.environ.get("CI"),
+    reason="Graphviz is not installed here",
+)
+def test_diagram_as_svg_is_drawn_by_graphviz_with_every_state(runner: CliRunner) -> None:
+    from xml.etree import ElementTree
+
+    from choice_workflow.domain.state import State
+
+    result = run(runner, "diagram", "--format", "svg")
+    assert 0 == result.exit_code, result.output
+    root = ElementTree.fromstring(result.stdout.encode())  # noqa: S314 - what our own Graphviz call drew
+    assert root.tag.endswith("svg")
+    drawn = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
+    assert all(s.value in drawn for s in State)
+    assert "record_technical_assistance [90]" in drawn  # a loop's labels, one line each
+
+
+def test_diagram_as_svg_without_graphviz_says_what_to_install(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # a machine without Graphviz's dot
+    result = run(runner, "diagram", "--format", "svg")
+    assert 2 == result.exit_code
+    assert "apt install graphviz" in result.output
+    assert "Traceback" not in result.output
 
 
 # -- db upgrade --------------------------------------------------------------------------

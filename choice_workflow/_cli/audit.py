@@ -58,7 +58,8 @@ def _as_of_option(f: F) -> F:
         "as_of",
         type=INSTANT,
         metavar="ISO8601",
-        help="Only events recorded up to this instant (with its offset, e.g. 2031-07-01T00:00:00-05:00).",
+        help="Only events recorded up to this instant (with its offset, e.g. "
+        "2031-07-01T00:00:00-05:00), or a date: the midnight that begins it in Chicago.",
     )(f)
 
 

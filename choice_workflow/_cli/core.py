@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+import pendulum
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -214,14 +215,21 @@ class DatabaseUrl(_UrlType):
 
 
 class Instant(_InstantType):
-    """An ISO 8601 instant with its UTC offset (``2031-07-01T00:00:00-05:00``, ``...Z``)."""
+    """An ISO 8601 instant with its UTC offset (``2031-07-01T00:00:00-05:00``, ``...Z``),
+    or a date (``2031-07-01``): the midnight that begins it in Chicago, the Act's zone."""
 
     name = "instant"
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> dt.datetime:
-        """Parse ``value``; refuse one without an offset (it would name no instant)."""
+        """Parse ``value``; refuse a time without an offset (it would name no instant)."""
+        if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
+            try:
+                day = dt.date.fromisoformat(value)
+            except ValueError:
+                self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+            return pendulum.datetime(day.year, day.month, day.day, tz="America/Chicago")
         if isinstance(value, dt.datetime):
             parsed = value
         else:

@@ -86,7 +86,8 @@ def _record(path: Path | None) -> TaskForceRecord | None:
     "as_of",
     type=INSTANT,
     metavar="ISO8601",
-    help="Report the log as it stood at this instant (default: now).",
+    help="Report the log as it stood at this instant (ISO 8601 with its offset), or a "
+    "date: the midnight that begins it in Chicago (default: now).",
 )
 @click.option(
     "--task-force",

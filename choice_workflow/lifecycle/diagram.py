@@ -54,13 +54,20 @@ def dot(table: TransitionTable = GRANT_LIFECYCLE) -> str:
         label = f"{s.value}\\n({_note(table, s)})".replace('"', "'")
         lines.append(f'    {s.value} [shape={shape}, label="{label}"];')
     lines.append(f'    start -> {table.initial.value} [label="apply [15(b)]"];')
+    loops: dict[State, list[str]] = {}
     for t in table.transitions:
         if not t.sources:
             continue
         for source in sorted(t.sources, key=lambda s: table.states.index(s)):
             dest = source if t.dest is None else t.dest
             label = f"{t.trigger} [{', '.join(t.cites)}]".replace('"', "'")
+            if dest is source:  # drawn together below: one loop, one label a line each
+                loops.setdefault(source, []).append(label)
+                continue
             lines.append(f'    {source.value} -> {dest.value} [label="{label}"];')
+    for state, labels in loops.items():
+        joined = "\\l".join(labels) + "\\l"  # left-aligned lines, not labels stacked
+        lines.append(f'    {state.value} -> {state.value} [label="{joined}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -68,7 +75,8 @@ def dot(table: TransitionTable = GRANT_LIFECYCLE) -> str:
 def diagram(
     format: Literal["mermaid", "dot"] = "mermaid", table: TransitionTable = GRANT_LIFECYCLE
 ) -> str:
-    """The lifecycle diagram in ``format`` (``"mermaid"`` or ``"dot"``)."""
+    """The lifecycle diagram in ``format`` (``"mermaid"`` or ``"dot"``; the CLI's
+    ``diagram --format svg`` renders the dot text with Graphviz)."""
     if format == "mermaid":
         return mermaid(table)
     if format == "dot":

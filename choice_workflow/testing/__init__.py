@@ -3,6 +3,9 @@
 - :class:`StoreContract`: the contract suite every store backend must pass;
 - scenario helpers (:mod:`choice_workflow.testing.scenarios`): ``register_and_apply``,
   ``approve_and_accept``, ``advance_past_deadline``, ``run_cycle`` and ``Actors``;
+  and to every later state (:mod:`choice_workflow.testing.journeys`): ``grant_in``,
+  ``to_transitioning``, ``to_evaluated``, ``to_closed``, ``to_terminated``,
+  ``to_forfeited``;
 - the pytest plugin (:mod:`choice_workflow.testing.plugin`), registered by entry point:
   the ``cw_clock``, ``cw_store``, ``cw_program`` and ``cw_actors`` fixtures.
 
@@ -16,6 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from choice_workflow.testing.contract import StoreContract
+    from choice_workflow.testing.journeys import (
+        grant_in,
+        to_closed,
+        to_evaluated,
+        to_forfeited,
+        to_terminated,
+        to_transitioning,
+    )
     from choice_workflow.testing.scenarios import (
         Actors,
         ScenarioError,
@@ -31,8 +42,14 @@ __all__ = [
     "StoreContract",
     "advance_past_deadline",
     "approve_and_accept",
+    "grant_in",
     "register_and_apply",
     "run_cycle",
+    "to_closed",
+    "to_evaluated",
+    "to_forfeited",
+    "to_terminated",
+    "to_transitioning",
 ]
 
 _HOMES = {
@@ -47,6 +64,17 @@ _HOMES = {
             "run_cycle",
         ),
         "choice_workflow.testing.scenarios",
+    ),
+    **dict.fromkeys(
+        (
+            "grant_in",
+            "to_closed",
+            "to_evaluated",
+            "to_forfeited",
+            "to_terminated",
+            "to_transitioning",
+        ),
+        "choice_workflow.testing.journeys",
     ),
 }
 

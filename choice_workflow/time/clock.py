@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 import pendulum
 
 from choice_workflow.errors import ClockError
-from choice_workflow.time.instants import ensure_instant, plus
+from choice_workflow.time.instants import ensure_instant, plus, zone
 
 __all__ = [
     "Clock",
@@ -72,7 +72,7 @@ class ManualClock:
         """Move forward by elapsed time (a timedelta, pendulum Duration or keywords).
 
         Days are 24 elapsed hours here, whatever the daylight-saving calendar says; use
-        :meth:`move_to` for "the same wall-clock time tomorrow".
+        :meth:`advance_calendar` for "the same wall-clock time tomorrow".
         """
         step = (delta or dt.timedelta(0)) + dt.timedelta(
             days=days, hours=hours, minutes=minutes, seconds=seconds, microseconds=microseconds
@@ -83,6 +83,24 @@ class ManualClock:
             )
         with self._lock:
             self._now = plus(self._now, step)
+            return self._now
+
+    def advance_calendar(
+        self, *, years: int = 0, months: int = 0, days: int = 0, tz: str = "America/Chicago"
+    ) -> pendulum.DateTime:
+        """Move forward on the calendar of ``tz``: the same wall-clock time ``days``
+        (``months``, ``years``) later there, however many hours that is across a
+        daylight-saving change (23 or 25 for a day). :meth:`advance` counts elapsed
+        hours instead."""
+        for name, value in (("years", years), ("months", months), ("days", days)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ClockError(
+                    reason=f"{name} must be a whole number >= 0, not {value!r}",
+                    hint="A ManualClock moves forward by whole calendar steps.",
+                )
+        with self._lock:
+            local = self._now.in_timezone(zone(tz))
+            self._now = local.add(years=years, months=months, days=days).in_timezone("UTC")
             return self._now
 
     def move_to(self, instant: dt.datetime) -> pendulum.DateTime:
