@@ -239,7 +239,8 @@ class ConnectionLost(StoreError):
     restarted or unreachable). What the command wrote was committed whole or not at
     all; a command retried with its own command id returns its first result if it
     had committed. The Program retries its commands so by itself; a query may be
-    retried as it is."""
+    retried as it is; a sweep stops (``SweepInterrupted``, with what it forfeited) and
+    goes on where it stopped when run again."""
 
     retryable = True
 

@@ -79,6 +79,24 @@ def test_stop_ends_the_iteration_after_the_event_being_handled() -> None:
     assert 2 == follow.position
 
 
+def test_the_position_is_the_event_being_handled_not_the_end_of_its_batch() -> None:
+    program = Program(clock=ManualClock(START))
+    for n in range(1, 4):
+        program.register_employer(sample_employer(f"E-{n}", at=START), DEPARTMENT)
+    follow = program.follow(batch=100)  # one batch holds the whole log
+    seen = []
+    for stored in follow.caught_up():
+        assert stored.position == follow.position
+        seen.append(stored.position)
+        if len(seen) == 2:
+            follow.stop()
+    assert [1, 2] == seen
+    assert 2 == follow.position  # what a consumer stores: nothing after it was handed out
+    batches = program.follow(batch=2)
+    first = next(batches.batches())
+    assert first[-1].position == batches.position
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [({"after": -1}, "after"), ({"after": "3"}, "after"), ({"after": True}, "after"),
@@ -235,7 +253,5 @@ def test_the_trigger_and_the_listener_name_the_same_channel() -> None:
 
     (function, _trigger) = notify_ddl(make_tables("p_", "s"), "postgresql")
     assert f"pg_notify('{NOTIFY_CHANNEL}'" in function
-    assert f'LISTEN {NOTIFY_CHANNEL}"' in inspect.getsource(sql.SqlStore._listening).replace(
-        ")", '"'
-    )
+    assert f'LISTEN {NOTIFY_CHANNEL}"' in inspect.getsource(sql.SqlStore._listen).replace(")", '"')
     assert [] == notify_ddl(make_tables(), "sqlite")

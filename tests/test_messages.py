@@ -116,3 +116,46 @@ def test_the_effective_date_and_retention_are_cited_only_where_they_decide() -> 
         assert found.get(cite)  # the scan sees them, or it proves nothing
     assert "domain/actors.py" not in found["99"]
     assert "audit/records.py" not in found.get("2 CFR 200.334", set())
+
+
+ERROR_CITES = {
+    "RulesMismatch": {"15(d)"},  # the county table the Rules name (15(d)'s areas)
+    "ScenarioError": {"15(j)"},  # a deadline asked of a grant that has none yet
+}
+"""The errors the package raises with cites of their own (not a Problem's), and the cites
+each may carry; every other error about the library's own use (a store, a file, a
+clock, a key, a package) carries none."""
+
+
+def test_an_error_carries_a_cite_of_its_own_only_where_the_table_allows() -> None:
+    import ast
+
+    import choice_workflow.errors as errors
+    from tests.test_errors import PACKAGE
+
+    kinds = {
+        n
+        for n, v in vars(errors).items()
+        if isinstance(v, type) and issubclass(v, errors.ChoiceWorkflowError)
+    }
+    found: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {  # the module's own NAME = ("15(d)",) constants
+            t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Name)
+        }  # fmt: skip
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            for keyword in node.keywords:
+                if name in kinds and keyword.arg == "cites":
+                    given = keyword.value
+                    if isinstance(given, ast.Name):
+                        given = constants.get(given.id, given)
+                    value = ast.literal_eval(given) if isinstance(given, ast.Tuple) else ("?",)
+                    found.setdefault(name, set()).update(value)
+    assert set(found) <= set(ERROR_CITES), found
+    for name, cites in found.items():
+        assert cites <= ERROR_CITES[name], (name, cites)

@@ -166,6 +166,10 @@ def test_a_server_restarted_mid_run_costs_a_retry_not_a_raw_error(
         list(store.stored_events())
     _clean(lost.value)
     assert verify(store).ok
+    own_server.stop()
+    with pytest.raises(ConnectionLost) as gone:  # the server down: unreachable is lost too
+        _register(program, "E-3")
+    _clean(gone.value)
     store.dispose()
 
 

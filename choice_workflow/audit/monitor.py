@@ -14,8 +14,6 @@ rewritten history. The state file is not changed then.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ import attrs
 from choice_workflow.errors import InvalidInput, Problem
 from choice_workflow.events.checkpoint import Checkpoint, Verifier, open_note
 from choice_workflow.events.tree import ConsistencyProof
+from choice_workflow.store.files import write_whole
 
 Prove = Callable[[int, int], ConsistencyProof]
 """Where consistency proofs come from: ``prove(old_size, new_size)`` (a log's store)."""
@@ -172,15 +171,4 @@ class Monitor:
     def _write(self, published: Published) -> None:
         data = {"checkpoint": published.note, **published.to_data()}
         del data["problem"]
-        directory = self.state.parent
-        fd, name = tempfile.mkstemp(prefix=".monitor-", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2, sort_keys=True)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(name, self.state)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
+        write_whole(self.state, json.dumps(data, indent=2, sort_keys=True) + "\n")

@@ -6,7 +6,10 @@ Each schema is generated from the attrs model by the type forms the data codec r
 string of dollars and cents (``"25000.00"``), a date ``YYYY-MM-DD``, an instant an ISO
 8601 text with its offset, an enum one of its values; every field without a default is
 required and no other field is allowed. The tests check both ways: what the library
-writes is valid, and every mutation the schema refuses, the reader refuses too.
+writes is valid, and no document the schema accepts is refused by the reader for its
+shape. The schema is the stricter of the two: it asks for money as text and dates as
+``YYYY-MM-DD``, where the reader also takes a whole number of dollars and the other
+ISO 8601 forms of a date.
 
 The schema checks the shape of a document; what is well-formed but wrong (a sum that
 does not add up, a date outside the grant period, a missing fiscal year) is for

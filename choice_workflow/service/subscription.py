@@ -16,12 +16,12 @@ up it waits: on PostgreSQL for the store's notification (``LISTEN``), elsewhere 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from choice_workflow.errors import InvalidInput, Problem, StoreError
 from choice_workflow.store.base import Store, StoredEvent
+from choice_workflow.store.files import write_whole
 
 __all__ = ["PositionFile", "Subscription"]
 
@@ -53,14 +53,31 @@ class Subscription:
             raise InvalidInput(problems=[Problem((), f"batch must be >= 1, not {batch!r}", "Pass a batch size of at least 1.", "batch")])  # fmt: skip
         if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 < wait <= 3600:
             raise InvalidInput(problems=[Problem((), f"wait must be from 0 to 3600 seconds, not {wait!r}", "Pass the longest wait between looks at the log.", "wait")])  # fmt: skip
+        self._cursor = self.position
         self._batch = batch
         self._wait = float(wait)
         self._stopped = False
 
+    def _fetch(self) -> list[StoredEvent]:
+        page = self._store.log_page(self._cursor, self._batch)
+        if page:
+            self._cursor = page[-1].position
+        return page
+
+    def _pages(self, follow: bool) -> Iterator[list[StoredEvent]]:
+        while not self._stopped:
+            page = self._fetch()
+            if page:
+                yield page
+            elif not follow:
+                return
+            else:
+                self._store.wait_for_events(self._cursor, self._wait)
+
     def poll(self) -> list[StoredEvent]:
-        """The next batch after :attr:`position` (empty when caught up); the position
-        moves to its last event."""
-        page = self._store.log_page(self.position, self._batch)
+        """The next batch after the last one read (empty when caught up); it is handed
+        out whole: :attr:`position` moves to its last event."""
+        page = self._fetch()
         if page:
             self.position = page[-1].position
         return page
@@ -70,29 +87,27 @@ class Subscription:
         when the consumer has caught up; with it they go on as events are recorded,
         waiting in between, until :meth:`stop`. Store the last event's position once a
         batch is handled."""
-        while not self._stopped:
-            page = self.poll()
-            if page:
-                yield page
-            elif not follow:
-                return
-            else:
-                self._store.wait_for_events(self.position, self._wait)
+        for page in self._pages(follow):
+            self.position = page[-1].position
+            yield page
 
     def caught_up(self) -> Iterator[StoredEvent]:
-        """Every event recorded after :attr:`position` so far; ends when none is left."""
-        for page in self.batches():
+        """Every event recorded after :attr:`position` so far, one by one; ends when
+        none is left. :attr:`position` is the event being handled."""
+        for page in self._pages(False):
             yield from self._until_stopped(page)
 
     def __iter__(self) -> Iterator[StoredEvent]:
-        """Every event after :attr:`position`, as it is recorded, until :meth:`stop`."""
-        for page in self.batches(follow=True):
+        """Every event after :attr:`position`, as it is recorded, until :meth:`stop`;
+        :attr:`position` is the event being handled."""
+        for page in self._pages(True):
             yield from self._until_stopped(page)
 
     def _until_stopped(self, page: list[StoredEvent]) -> Iterator[StoredEvent]:
         for stored in page:
             if self._stopped:
                 return
+            self.position = stored.position
             yield stored
 
     def stop(self) -> None:
@@ -125,21 +140,4 @@ class PositionFile:
 
     def save(self, position: int) -> None:
         """Store ``position`` durably (after the event at it was handled)."""
-        value = _position(position, "position")
-        directory = self.path.parent
-        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
-        try:
-            with os.fdopen(handle, "w", encoding="ascii") as out:
-                out.write(f"{value}\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        if hasattr(os, "O_DIRECTORY"):
-            fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        write_whole(self.path, f"{_position(position, 'position')}\n")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,15 +28,15 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 
 from choice_workflow.errors import (
-    ChoiceWorkflowError,
     ConcurrencyConflict,
-    ConnectionLost,
     StoreError,
 )
 from choice_workflow.events import event_from_record
 from choice_workflow.store import _faults
 from choice_workflow.store.base import Item, Store, StoredEvent, Transaction
 from choice_workflow.store.schema import Tables, make_tables
+from choice_workflow.store.sql_errors import RETRYABLE as _RETRYABLE
+from choice_workflow.store.sql_errors import database_error
 from choice_workflow.store.sql_transaction import SqlTransaction, Statements
 from choice_workflow.store.urls import mask_url
 
@@ -52,38 +53,6 @@ __all__ = [
     "missing_sqlite_file",
     "upgrade",
 ]
-
-
-_RETRYABLE = frozenset({"40P01", "40001"})
-_LOST = frozenset({"57P01", "57P02", "57P03"})
-"""PostgreSQL's admin shutdown, crash shutdown and cannot-connect-now (with class 08,
-connection exceptions): the connection is gone, the transaction with it."""
-
-
-def database_error(exc: sa.exc.DBAPIError, where: str, lock_timeout: float) -> ChoiceWorkflowError:
-    """The library's error for a driver's: a lost connection, a lock held too long, or
-    anything else the database refused, named by its SQLSTATE or class and the first
-    line of the driver's message. Never the statement or its parameters (SQLAlchemy's
-    own message carries both: employee data in an error log)."""
-    orig = exc.orig
-    sqlstate = str(getattr(orig, "sqlstate", None) or "")
-    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-    if exc.connection_invalidated or sqlstate.startswith("08") or sqlstate in _LOST:
-        return ConnectionLost(
-            reason=f"the connection to {where} was lost ({sqlstate or type(orig).__name__}: {first})",
-            hint="Retry: a command retried with its own command id returns its first result "
-            "if it had committed; nothing is half-written.",
-        )
-    if "database is locked" in first:
-        return StoreError(
-            reason=f"{where} stayed locked by another writer for {lock_timeout:g} seconds",
-            hint="Retry later; a long writer (an import, a backup) holds the lock. "
-            "SqlStore(..., lock_timeout=SECONDS) waits longer.",
-        )
-    return StoreError(
-        reason=f"{where} refused the statement ({sqlstate or type(orig).__name__}: {first})",
-        hint="Check the database's log for this error; the command was not committed.",
-    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -120,7 +89,8 @@ def create_engine(url: str, *, lock_timeout: float = 30.0, **kwargs: Any) -> Eng
     most ``lock_timeout`` seconds for another writer, WAL, full durability."""
     if sa.engine.make_url(database_url(url)).get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": lock_timeout, **kwargs.get("connect_args", {})}
-    engine = sa.create_engine(database_url(url), **kwargs)
+    # No bound values in any message SQLAlchemy writes (employee data in an error log).
+    engine = sa.create_engine(database_url(url), **{"hide_parameters": True, **kwargs})
     if engine.dialect.name == "sqlite":
         sa_event.listen(engine, "connect", _sqlite_pragmas)
         sa_event.listen(engine, "begin", _sqlite_begin)
@@ -237,7 +207,8 @@ class SqlStore(Store):
             raise StoreError(reason=f"lock_timeout must be from 0 to 3600 seconds, not {lock_timeout!r}",
                              hint="Give the seconds a command waits for another writer's lock (SQLite).")  # fmt: skip
         self.lock_timeout = float(lock_timeout)
-        """How long a SQLite command waits for another writer's lock (seconds)."""
+        """How long a SQLite command waits for another writer's lock (seconds): for a
+        store opened from a URL (an Engine or Connection of the caller's keeps its own)."""
         self.tables: Tables = make_tables(prefix, schema)
         self.statements = Statements(self.tables)
         digest = hashlib.sha256(f"choice_workflow:{schema}:{prefix}events".encode()).digest()
@@ -246,6 +217,7 @@ class SqlStore(Store):
         holds it alone."""
         self._connection: Connection | None = target if isinstance(target, Connection) else None
         self._listener: Any = None
+        self._listener_lock = threading.Lock()
         self._owns_engine = isinstance(target, str)
         if isinstance(target, str):
             try:
@@ -338,6 +310,9 @@ class SqlStore(Store):
         """One command's unit of work (a SAVEPOINT inside a caller's transaction)."""
         if self._connection is not None:
             with self._connection.begin_nested():
+                if self._connection.dialect.name == "postgresql":
+                    # Held to the caller's commit: a follower's page waits for it too.
+                    self._connection.execute(self.statements.shared_lock, {"k": self.lock_key})
                 yield SqlTransaction(self, self._connection)
             return
         try:
@@ -353,8 +328,8 @@ class SqlStore(Store):
                 raise ConcurrencyConflict(
                     reason=f"the database aborted the transaction ({exc.orig.sqlstate})",  # type: ignore[union-attr]  # checked above
                     hint="Retry the command.",
-                ) from exc
-            raise database_error(exc, self._where, self.lock_timeout) from None
+                ) from None
+            raise database_error(exc, self._where, self._lock_timeout) from None
 
     def stored_events(self, after: int = 0) -> Iterator[StoredEvent]:
         """Every stored event after position ``after``, streamed in pages."""
@@ -420,7 +395,7 @@ class SqlStore(Store):
             return super().wait_for_events(after, timeout)
         try:
             listener = self._listening()
-            if self.log_page(after, 1):
+            if self._newest() > after:  # a hint to look again: no lock (the page has it)
                 return True
             for _ in listener.notifies(timeout=timeout, stop_after=1):
                 pass
@@ -429,10 +404,21 @@ class SqlStore(Store):
                 raise
             self._close_listener()
             return super().wait_for_events(after, timeout)
-        return bool(self.log_page(after, 1))
+        return self._newest() > after
+
+    def _newest(self) -> int:
+        with self._read() as conn:
+            return int(
+                conn.execute(sa.select(sa.func.max(self.tables.events.c.position))).scalar() or 0
+            )
 
     def _listening(self) -> Any:
-        """The connection that listens on the store's channel (its own, autocommit)."""
+        """The connection that listens on the store's channel (its own, autocommit; one
+        per store: a store follows the log for one subscription at a time)."""
+        with self._listener_lock:
+            return self._listen()
+
+    def _listen(self) -> Any:
         if self._listener is None:
             raw = self._engine.raw_connection()
             driver: Any = raw.driver_connection
@@ -477,7 +463,12 @@ class SqlStore(Store):
             with self._engine.connect() as conn:
                 yield conn
         except sa.exc.DBAPIError as exc:
-            raise database_error(exc, self._where, self.lock_timeout) from None
+            raise database_error(exc, self._where, self._lock_timeout) from None
+
+    @property
+    def _lock_timeout(self) -> float | None:
+        """The SQLite busy timeout this store set (None: the engine was the caller's)."""
+        return self.lock_timeout if self._owns_engine else None
 
     @property
     def _where(self) -> str:

@@ -407,11 +407,11 @@ class SqlTransaction(Transaction):
             }  # fmt: skip
             try:
                 position = self.conn.execute(self.q.insert_event, values).scalar_one()
-            except sa.exc.IntegrityError as exc:
+            except sa.exc.IntegrityError:
                 raise ConcurrencyConflict(
                     reason=f"another writer added version {e.version} of stream {e.stream_id}",
                     hint="Reload and retry the command.",
-                ) from exc
+                ) from None  # the driver's error quotes the statement and its values
             heads_[e.stream_id] = (e.version, digest)
             _faults.reach("after_event_insert")
             if first_position is None:
@@ -428,11 +428,11 @@ class SqlTransaction(Transaction):
                         {"command_id": command_id, "first_position": first_position},
                     )
                     _faults.reach("after_command_insert")
-                except sa.exc.IntegrityError as exc:
+                except sa.exc.IntegrityError:
                     raise ConcurrencyConflict(
                         reason=f"command {command_id} was recorded by another writer",
                         hint="Retry: it returns the first result.",
-                    ) from exc
+                    ) from None
 
     def restore(self, stored: StoredEvent) -> None:
         e = stored.event

@@ -187,14 +187,20 @@ def create_app(program: Program) -> FastAPI:
         g, a, [parse_wage_record(r) for r in _records(b)], final=bool(b.get("final")), command_id=k))  # fmt: skip
 
     @app.get("/grants/{grant_id}")
-    def grant(grant_id: str) -> dict[str, Any]:
-        return _grant(program.grant(grant_id))
+    def grant(grant_id: str, request: Request) -> dict[str, Any]:
+        found = program.grant(grant_id)
+        _may_read(actor_of(request), found.employer_id, "read")
+        return _grant(found)
 
     @app.get("/grants")
     def grants(
-        state: str | None = None, employer_id: str | None = None, cycle: int | None = None,
-        after: str | None = None, limit: int = 100,
+        request: Request, state: str | None = None, employer_id: str | None = None,
+        cycle: int | None = None, after: str | None = None, limit: int = 100,
     ) -> dict[str, Any]:  # fmt: skip
+        reader = actor_of(request)
+        if reader.role is Role.EMPLOYER:  # an employer's user lists its own grants only
+            _may_read(reader, employer_id or reader.employer_id, "list")
+            employer_id = reader.employer_id
         try:
             wanted = None if state is None else State(state)
         except ValueError:
@@ -208,7 +214,8 @@ def create_app(program: Program) -> FastAPI:
         }
 
     @app.get("/cycles/{number}/queue")
-    def queue(number: int) -> dict[str, Any]:
+    def queue(number: int, request: Request) -> dict[str, Any]:
+        _may_read(actor_of(request), None, "read the queue")  # other applicants: staff only
         return {
             "cycle": number,
             "queue": [{"grant_id": e.grant_id, **e.to_data()} for e in program.queue(number)],
@@ -228,6 +235,17 @@ def _instant(value: object) -> Any:
         raise _bad(
             "confirmed_at", f"{value!r} is not an ISO instant", "Send it with its UTC offset."
         ) from None
+
+
+def _may_read(reader: Actor, employer_id: str | None, what: str) -> None:
+    """The Department's staff read everything; an employer's user only its own
+    employer's grants (NotPermitted: 403)."""
+    if reader.role is Role.EMPLOYER and (employer_id is None or employer_id != reader.employer_id):
+        raise NotPermitted(
+            command=what, actor=reader.id, role=reader.role.value,
+            reason="an employer's user reads its own employer's grants only",
+            hint="Sign on as the Department's staff to read other employers' records.",
+        )  # fmt: skip
 
 
 def _records(body: dict[str, Any]) -> list[object]:

@@ -76,8 +76,9 @@ def fixture_open_cycle(service: tuple[TestClient, Program, ManualClock]) -> Test
 def test_a_grant_from_application_to_acceptance_over_http(open_cycle: TestClient) -> None:
     client = open_cycle
     _applied(client, "E-1", "G-1")
-    assert "applied" == client.get("/grants/G-1").json()["state"]
-    assert ["G-1"] == [e["grant_id"] for e in client.get("/cycles/1/queue").json()["queue"]]
+    assert "applied" == client.get("/grants/G-1", headers=employer("E-1")).json()["state"]
+    queue = client.get("/cycles/1/queue", headers=DEPARTMENT).json()["queue"]
+    assert ["G-1"] == [e["grant_id"] for e in queue]
     assert (
         200
         == client.post(
@@ -141,7 +142,7 @@ def test_bad_input_is_422_with_the_field_path(
 def test_an_unknown_grant_is_404_and_a_body_that_is_not_an_object_422(
     open_cycle: TestClient,
 ) -> None:
-    missing = open_cycle.get("/grants/G-NOPE")
+    missing = open_cycle.get("/grants/G-NOPE", headers=DEPARTMENT)
     assert (404, "UnknownGrant") == (missing.status_code, missing.json()["error"])
     assert 422 == open_cycle.post("/employers", content=b"[1, 2]", headers=DEPARTMENT).status_code
     assert (
@@ -187,13 +188,36 @@ def test_two_concurrent_acceptances_one_wins_the_other_is_409(open_cycle: TestCl
 def test_grants_page_by_keyset_and_filter_by_state(open_cycle: TestClient) -> None:
     for n in range(1, 6):
         _applied(open_cycle, f"E-{n}", f"G-{n}", amount="10000.00")
-    first = open_cycle.get("/grants", params={"limit": 2}).json()
+    first = open_cycle.get("/grants", params={"limit": 2}, headers=DEPARTMENT).json()
     assert (["G-1", "G-2"], "G-2") == ([g["id"] for g in first["grants"]], first["next"])
-    rest = open_cycle.get("/grants", params={"limit": 10, "after": first["next"]}).json()
+    rest = open_cycle.get(
+        "/grants", params={"limit": 10, "after": first["next"]}, headers=DEPARTMENT
+    ).json()
     assert (["G-3", "G-4", "G-5"], None) == ([g["id"] for g in rest["grants"]], rest["next"])
-    assert 5 == len(open_cycle.get("/grants", params={"state": "applied"}).json()["grants"])
-    assert 422 == open_cycle.get("/grants", params={"state": "sleeping"}).status_code
-    assert 422 == open_cycle.get("/grants", params={"limit": 0}).status_code
+    assert 5 == len(
+        open_cycle.get("/grants", params={"state": "applied"}, headers=DEPARTMENT).json()["grants"]
+    )
+    assert (
+        422
+        == open_cycle.get("/grants", params={"state": "sleeping"}, headers=DEPARTMENT).status_code
+    )
+    assert 422 == open_cycle.get("/grants", params={"limit": 0}, headers=DEPARTMENT).status_code
+
+
+def test_an_employers_user_reads_its_own_grants_only(open_cycle: TestClient) -> None:
+    _applied(open_cycle, "E-1", "G-1")
+    _applied(open_cycle, "E-2", "G-2")
+    own = open_cycle.get("/grants", headers=employer("E-1")).json()["grants"]
+    assert ["G-1"] == [g["id"] for g in own]
+    assert (
+        403
+        == open_cycle.get(
+            "/grants", params={"employer_id": "E-2"}, headers=employer("E-1")
+        ).status_code
+    )
+    assert 403 == open_cycle.get("/grants/G-2", headers=employer("E-1")).status_code
+    assert 403 == open_cycle.get("/cycles/1/queue", headers=employer("E-1")).status_code
+    assert 422 == open_cycle.get("/grants/G-1").status_code  # nobody signed on
 
 
 def test_the_sweeper_forfeits_a_lapsed_approval_and_the_queue_moves(
@@ -204,5 +228,5 @@ def test_the_sweeper_forfeits_a_lapsed_approval_and_the_queue_moves(
     _approved(client, "G-1")
     clock.advance(hours=49)
     assert ["G-1"] == sweep_once(program)
-    assert "forfeited" == client.get("/grants/G-1").json()["state"]
+    assert "forfeited" == client.get("/grants/G-1", headers=DEPARTMENT).json()["state"]
     assert [] == sweep_once(program)
