@@ -20,6 +20,7 @@ import jinja2
 import pendulum
 
 from choice_workflow.cites import CITES
+from choice_workflow.domain.cycle import period_start
 from choice_workflow.errors import InvalidInput, Problem
 from choice_workflow.events import format_instant
 from choice_workflow.rules import PeriodStart, Rules, WindowStart
@@ -115,7 +116,7 @@ def build_notice(grant: Grant, employer: Employer, rules: Rules) -> NoticeOfAwar
     confirmed = grant.notice_confirmed_at
     earliest = None if confirmed is None else transition_start_window(confirmed, rules)[0]
     starts_at_acceptance = rules.grant_period_starts is PeriodStart.ACCEPTANCE
-    start = grant.accepted_at if starts_at_acceptance else grant.approved_at
+    start = period_start(grant, rules)
     return NoticeOfAward(
         grant_id=grant.id,
         employer_id=employer.id,

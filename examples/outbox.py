@@ -56,6 +56,8 @@ def consume(args: argparse.Namespace) -> int:
                     if handled == args.crash_after:  # killed before the batch is saved
                         os.kill(os.getpid(), signal.SIGKILL)
                 position.save(batch[-1].position)
+                if args.follow:  # progress, for whoever watches the service
+                    print(f"saved {batch[-1].position}", flush=True)
                 if args.stop_after and handled >= args.stop_after:
                     subscription.stop()
     finally:

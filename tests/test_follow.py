@@ -200,10 +200,10 @@ def test_a_waiting_consumer_is_woken_by_a_new_event(
     )  # fmt: skip
     try:
         last = list(store.stored_events())[-1].position
-        for _ in range(600):  # until the consumer has caught up and waits
-            if position.exists() and PositionFile(position).load() == last:
+        assert consumer.stdout is not None
+        for line in consumer.stdout:  # until the consumer has caught up and waits
+            if line.strip() == f"saved {last}":
                 break
-            threading.Event().wait(0.1)
         _register(store, "E-2")
         _, err = consumer.communicate(timeout=60)
         last = list(store.stored_events())[-1].position

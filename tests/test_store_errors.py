@@ -8,7 +8,6 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,33 +86,37 @@ def fixture_fresh_url(pg_server: PostgresServer, request: pytest.FixtureRequest)
 
 
 @pytest.mark.postgres
-def test_a_backend_terminated_mid_command_is_retried_by_its_command_id(fresh_url: str) -> None:
+def test_a_backend_terminated_mid_command_is_retried_by_its_command_id(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = SqlStore(fresh_url)
     program = Program(store, clock=ManualClock(START))
     done: list[object] = []
-    _faults.set_pauses("after_read:3")
+    held, release = threading.Event(), threading.Event()
+
+    def hold_once(point: str) -> None:  # the first attempt waits after its reads
+        if point == "after_read" and not held.is_set():
+            held.set()
+            release.wait(60)
+
+    monkeypatch.setattr(_faults, "pause", hold_once)
+    worker = threading.Thread(target=lambda: done.append(program.register_employer(
+        sample_employer("E-1", at=START), DEPARTMENT, command_id="register-E-1")))  # fmt: skip
+    worker.start()
     try:
-        worker = threading.Thread(target=lambda: done.append(program.register_employer(
-            sample_employer("E-1", at=START), DEPARTMENT, command_id="register-E-1")))  # fmt: skip
-        worker.start()
-        held: list[int] = []
-        for _ in range(100):  # the worker's backend, idle in its transaction at the pause
-            engine = sa.create_engine(fresh_url)
-            with engine.connect() as conn:
-                held = list(conn.execute(sa.text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND state = 'idle in transaction'"
-                )).scalars())  # fmt: skip
-            engine.dispose()
-            if held:
-                break
-            time.sleep(0.05)
-        assert held, "the command never held its transaction open"
-        _faults.set_pauses("")  # the retry runs straight through
-        _terminate(fresh_url, held)
-        worker.join(60)
+        assert held.wait(60), "the command never held its transaction open"
+        engine = sa.create_engine(fresh_url)
+        with engine.connect() as conn:  # the worker's backend, idle in its transaction
+            pids = list(conn.execute(sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'idle in transaction'"
+            )).scalars())  # fmt: skip
+        engine.dispose()
+        assert pids
+        _terminate(fresh_url, pids)
     finally:
-        _faults.set_pauses("")
+        release.set()
+        worker.join(60)
     assert done, "the command did not come back"
     assert program.conflicts >= 1
     commands = [e.command_id for e in store.all_events() if e.stream_id == "employer:E-1"]

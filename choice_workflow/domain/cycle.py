@@ -14,8 +14,8 @@ import attrs
 import pendulum
 
 from choice_workflow.domain.grant import Grant
-from choice_workflow.rules import Rules
-from choice_workflow.time.instants import from_us
+from choice_workflow.rules import PeriodStart, Rules
+from choice_workflow.time.instants import from_us, zone
 
 Stratum = tuple[str, str, str]
 """(geographic area, "rural" | "urban", size band)."""
@@ -37,6 +37,19 @@ def disbursement_schedule(amount: Decimal, rules: Rules) -> tuple[Decimal, ...]:
     n = rules.disbursement_quarters
     share, rest = divmod(cents(amount), n)
     return tuple(dollars(share + (1 if k < rest else 0)) for k in range(n))
+
+
+def period_start(grant: Grant, rules: Rules) -> pendulum.DateTime | None:
+    """15(f): where the grant's period starts under the Rules' reading: its acceptance
+    (the default) or its approval; None before it."""
+    return grant.accepted_at if rules.grant_period_starts is PeriodStart.ACCEPTANCE else grant.approved_at  # fmt: skip
+
+
+def instalment_due(start: pendulum.DateTime, number: int, rules: Rules) -> pendulum.DateTime:
+    """15(f): from when instalment ``number`` (from 1) may be paid: the start of its part
+    of the period that begins at ``start``, on the calendar of the Rules' zone."""
+    months = rules.grant_period_years * 12 * (number - 1) // rules.disbursement_quarters
+    return start.in_timezone(zone(rules.timezone)).add(months=months)
 
 
 @attrs.frozen

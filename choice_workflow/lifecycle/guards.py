@@ -16,12 +16,12 @@ import pendulum
 from choice_workflow.domain import application as _application
 from choice_workflow.domain import eligibility as _eligibility
 from choice_workflow.domain.actors import Role
-from choice_workflow.domain.cycle import disbursement_schedule
+from choice_workflow.domain.cycle import disbursement_schedule, instalment_due, period_start
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.money import dollar_text
 from choice_workflow.errors import Problem, Severity
 from choice_workflow.lifecycle.context import Context
-from choice_workflow.rules import AwardCounts, PeriodStart, Rules
+from choice_workflow.rules import AwardCounts, Rules
 from choice_workflow.time.calendar import (
     cycle_two_earliest,
     first_award_instant,
@@ -178,16 +178,11 @@ def disbursement_due(
     if k > len(schedule):
         yield Problem(("15(f)",), "every instalment has been paid", "Nothing more is due.")
         return
-    start = (
-        grant.accepted_at
-        if rules.grant_period_starts is PeriodStart.ACCEPTANCE
-        else grant.approved_at
-    )
+    start = period_start(grant, rules)
     if start is None:
         yield Problem(("15(f)",), "the grant period has not started", "Pay after the acceptance.")
         return
-    months = rules.grant_period_years * 12 * (k - 1) // len(schedule)
-    due = start.in_timezone(zone(rules.timezone)).add(months=months)
+    due = instalment_due(start, k, rules)
     if now < due:
         yield Problem(
             ("15(f)",),

@@ -11,6 +11,7 @@ from typing import Any
 import pendulum
 
 from choice_workflow.domain import application as _application
+from choice_workflow.domain.cycle import period_start
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.money import dollar_text
 from choice_workflow.domain.state import State
@@ -26,7 +27,7 @@ from choice_workflow.lifecycle.corrections import (
     replacement_problems,
 )
 from choice_workflow.lifecycle.guards import NOTICE_CHANNELS, local
-from choice_workflow.rules import PeriodStart, Rules
+from choice_workflow.rules import Rules
 from choice_workflow.time.calendar import grant_period_end, transition_start_window
 from choice_workflow.time.instants import zone
 
@@ -436,11 +437,7 @@ def closeout_complete(
     one is named."""
     if grant is None:
         return
-    start = (
-        grant.accepted_at
-        if rules.grant_period_starts is PeriodStart.ACCEPTANCE
-        else grant.approved_at
-    )
+    start = period_start(grant, rules)
     if start is None:
         yield Problem(("15(f)",), "the grant period never started", "Close out an accepted grant.")
     else:

@@ -30,6 +30,7 @@ import pendulum
 
 from choice_workflow.domain.application import DISABILITY_CATEGORIES
 from choice_workflow.domain.counties import CountyTable, table_for
+from choice_workflow.domain.cycle import period_start
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.privacy import SuppressedTable, suppress
 from choice_workflow.events import EventType, format_instant
@@ -60,7 +61,6 @@ from choice_workflow.reports.returns import (
 )
 from choice_workflow.reports.source import ProgramLog, read_program_log
 from choice_workflow.reports.trajectories import WageTables, wage_tables
-from choice_workflow.rules import PeriodStart
 from choice_workflow.store.base import Store
 from choice_workflow.time.calendar import grant_period_end
 from choice_workflow.time.instants import zone
@@ -249,11 +249,7 @@ class ProgramData:
 
 
 def _period(log: ProgramLog, grant: Grant) -> tuple[dt.date | None, dt.date | None]:
-    start = (
-        grant.approved_at
-        if log.rules.grant_period_starts is PeriodStart.APPROVAL
-        else grant.accepted_at
-    )
+    start = period_start(grant, log.rules)
     if start is None:
         return None, None
     return log.local_date(start), log.local_date(grant_period_end(start, log.rules))

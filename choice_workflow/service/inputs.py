@@ -66,6 +66,32 @@ def employer_id(value: object) -> None:
         )  # fmt: skip
 
 
+def optional(value: object, kind: type, field: str) -> None:
+    """A query's filter: None or a ``kind``."""
+    if value is not None and not isinstance(value, kind):
+        raise InvalidInput(
+            problems=[Problem((), f"{field} must be a {kind.__name__} or None, not {value!r}",
+                              f"Pass a {kind.__name__}, or leave {field} out.", field)]
+        )  # fmt: skip
+
+
+def count(value: Any, field: str, low: int, high: int | None = None, *, none: bool = True) -> Any:
+    """A whole number from ``low`` (to ``high``): a position, a page's limit, a batch;
+    None passes where ``none`` allows it."""
+    if value is None and none:
+        return None
+    if (
+        not isinstance(value, int) or isinstance(value, bool) or value < low
+        or (high is not None and value > high)
+    ):  # fmt: skip
+        bound = f"from {low} to {high:,}" if high is not None else f"of at least {low}"
+        raise InvalidInput(
+            problems=[Problem((), f"{field} must be an integer {bound}, not {value!r}",
+                              f"Pass an integer {bound}.", field)]
+        )  # fmt: skip
+    return value
+
+
 def whole_cycle(value: object) -> None:
     """A cycle number must be a whole number (1 or 2: the guard says which)."""
     if not isinstance(value, int) or isinstance(value, bool):

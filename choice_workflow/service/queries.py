@@ -39,6 +39,7 @@ from choice_workflow.lifecycle.corrections import (
 from choice_workflow.notices import NoticeOfAward, build_notice
 from choice_workflow.projections.records import computed_evaluation, wages_of
 from choice_workflow.rules import Rules
+from choice_workflow.service import inputs
 from choice_workflow.service.subscription import Subscription
 from choice_workflow.service.unit_of_work import UnitOfWork
 from choice_workflow.store.base import Store, StoredEvent
@@ -47,28 +48,6 @@ from choice_workflow.time.instants import ensure_instant, from_us, to_us, zone
 
 MAX_PAGE = 10_000
 """The largest page a query returns at once."""
-
-
-def _check_filter(value: object, kind: type, field: str) -> None:
-    if value is not None and not isinstance(value, kind):
-        raise InvalidInput(
-            problems=[Problem((), f"{field} must be a {kind.__name__} or None, not {value!r}",
-                              f"Pass a {kind.__name__}, or leave {field} out.", field)]
-        )  # fmt: skip
-
-
-def _check_count(value: object, field: str, low: int, high: int | None) -> None:
-    if value is None:
-        return
-    if (
-        not isinstance(value, int) or isinstance(value, bool) or value < low
-        or (high is not None and value > high)
-    ):  # fmt: skip
-        bound = f"from {low} to {high:,}" if high is not None else f"of at least {low}"
-        raise InvalidInput(
-            problems=[Problem((), f"{field} must be an integer {bound}, not {value!r}",
-                              f"Pass an integer {bound}.", field)]
-        )  # fmt: skip
 
 
 @attrs.frozen
@@ -129,11 +108,11 @@ class Queries:
         ``state``, of ``employer_id``, of ``cycle``. Keyset pagination: ``limit`` grants
         at most, and the next page is ``after=`` the last id of this one (each page an
         index range; no offset to count through)."""
-        _check_filter(state, State, "state")
-        _check_filter(employer_id, str, "employer_id")
-        _check_filter(after, str, "after")
-        _check_count(cycle, "cycle", 1, None)
-        _check_count(limit, "limit", 1, MAX_PAGE)
+        inputs.optional(state, State, "state")
+        inputs.optional(employer_id, str, "employer_id")
+        inputs.optional(after, str, "after")
+        inputs.count(cycle, "cycle", 1, None)
+        inputs.count(limit, "limit", 1, MAX_PAGE)
         with self._store.transaction() as tx:
             return tx.grants(state, employer_id=employer_id, cycle=cycle, after=after, limit=limit)
 
@@ -168,8 +147,8 @@ class Queries:
         ``program``, ``seal``, ``security``) in version order: those after version
         ``after``, at most ``limit`` (the next page is ``after=`` the last version).
         The whole log, with positions, is :meth:`log`."""
-        _check_count(after, "after", 0, None)
-        _check_count(limit, "limit", 1, MAX_PAGE)
+        inputs.count(after, "after", 0, None)
+        inputs.count(limit, "limit", 1, MAX_PAGE)
         with self._store.transaction() as tx:
             found = [e for e in tx.stream(stream_id) if e.version > after]
         return found if limit is None else found[:limit]
@@ -179,8 +158,8 @@ class Queries:
         each with its position (the next page is ``after=`` the last position). Only the
         complete part of the log is read: no event positioned before one returned is
         still to commit, so a reader that keeps the last position misses nothing."""
-        _check_count(after, "after", 0, None)
-        _check_count(limit, "limit", 1, MAX_PAGE)
+        inputs.count(after, "after", 0, None)
+        inputs.count(limit, "limit", 1, MAX_PAGE)
         return self._store.log_page(after, limit)
 
     def follow(self, after: int = 0, *, batch: int = 500, wait: float = 5.0) -> Subscription:

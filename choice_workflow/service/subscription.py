@@ -20,19 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from choice_workflow.errors import InvalidInput, Problem, StoreError
+from choice_workflow.service import inputs
 from choice_workflow.store.base import Store, StoredEvent
 from choice_workflow.store.files import write_whole
 
 __all__ = ["PositionFile", "Subscription"]
-
-
-def _position(value: object, field: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidInput(
-            problems=[Problem((), f"{field} must be a position (an integer >= 0), not {value!r}",
-                              "Pass the position of the last event handled, or 0 for the start.", field)]
-        )  # fmt: skip
-    return value
 
 
 class Subscription:
@@ -47,10 +39,9 @@ class Subscription:
         self, store: Store, after: int = 0, *, batch: int = 500, wait: float = 5.0
     ) -> None:
         self._store = store
-        self.position = _position(after, "after")
+        self.position: int = inputs.count(after, "after", 0, none=False)
         """The position of the last event handed out (``after`` at the start)."""
-        if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-            raise InvalidInput(problems=[Problem((), f"batch must be >= 1, not {batch!r}", "Pass a batch size of at least 1.", "batch")])  # fmt: skip
+        inputs.count(batch, "batch", 1, none=False)
         if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 < wait <= 3600:
             raise InvalidInput(problems=[Problem((), f"wait must be from 0 to 3600 seconds, not {wait!r}", "Pass the longest wait between looks at the log.", "wait")])  # fmt: skip
         self._cursor = self.position
@@ -140,4 +131,4 @@ class PositionFile:
 
     def save(self, position: int) -> None:
         """Store ``position`` durably (after the event at it was handled)."""
-        write_whole(self.path, f"{_position(position, 'position')}\n")
+        write_whole(self.path, f"{inputs.count(position, 'position', 0, none=False)}\n")

@@ -366,10 +366,8 @@ class SqlStore(Store):
         t = self.tables.events
         horizon: int | None = None
         if self.dialect == "postgresql" and self._connection is None:
-            with self._read() as conn:  # the lock ends with the read's transaction
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.lock_key})
-                horizon = conn.execute(sa.select(sa.func.max(t.c.position))).scalar()
-            if horizon is None or horizon <= after:
+            horizon = self._newest(locked=True)
+            if horizon <= after:
                 return []
         query = sa.select(t.c.position, t.c.record, t.c.prev_hash, t.c.hash).where(
             t.c.position > after
@@ -406,8 +404,12 @@ class SqlStore(Store):
             return super().wait_for_events(after, timeout)
         return self._newest() > after
 
-    def _newest(self) -> int:
+    def _newest(self, *, locked: bool = False) -> int:
+        """The last position written (0: none); ``locked``: read under the seal's lock,
+        after every writer in flight, and released with the read's transaction."""
         with self._read() as conn:
+            if locked:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.lock_key})
             return int(
                 conn.execute(sa.select(sa.func.max(self.tables.events.c.position))).scalar() or 0
             )

@@ -15,11 +15,11 @@ from decimal import Decimal
 
 import pendulum
 
+from choice_workflow.domain.cycle import instalment_due, period_start
 from choice_workflow.domain.grant import Grant
 from choice_workflow.domain.state import State
 from choice_workflow.domain.wage_records import WageRecord
 from choice_workflow.errors import ScenarioError
-from choice_workflow.rules import PeriodStart
 from choice_workflow.service.program import Program
 from choice_workflow.testing import scenarios
 from choice_workflow.testing.scenarios import ACTORS, Actors
@@ -61,7 +61,7 @@ def to_transitioning(program: Program, grant_id: str, *, actors: Actors = ACTORS
 
 
 def _period_start(program: Program, grant: Grant) -> pendulum.DateTime:
-    start = grant.accepted_at if program.rules.grant_period_starts is PeriodStart.ACCEPTANCE else grant.approved_at  # fmt: skip
+    start = period_start(grant, program.rules)
     if start is None:  # pragma: no cover - a transitioning grant was approved and accepted
         raise ScenarioError(reason=f"grant {grant.id} has no period start", hint="Accept it first.")
     return start
@@ -71,11 +71,9 @@ def _pay_every_instalment(program: Program, grant_id: str, actors: Actors) -> Gr
     """15(f): each instalment on the day it falls due, the clock moved there."""
     clock = scenarios._manual_clock(program, "to_closed")
     grant = program.grant(grant_id)
-    start = _period_start(program, grant).in_timezone(zone(program.rules.timezone))
-    quarters = program.rules.disbursement_quarters
-    while grant.instalments < quarters:
-        months = program.rules.grant_period_years * 12 * grant.instalments // quarters
-        due = start.add(months=months)
+    start = _period_start(program, grant)
+    while grant.instalments < program.rules.disbursement_quarters:
+        due = instalment_due(start, grant.instalments + 1, program.rules)
         if clock.now() < due:
             clock.move_to(due)
         grant = program.disburse(grant_id, actors.department)
